@@ -1,0 +1,76 @@
+"""What kind of thing a question asks for, and whether a sentence offers one that the question
+does not already contain (a sentence that only repeats the question does not answer it)."""
+
+from __future__ import annotations
+
+import re
+
+from vectorstore.terms import fold
+
+_MONTHS = (
+    r"jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|"
+    r"sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?"
+)
+_DAYS = r"monday|tuesday|wednesday|thursday|friday|saturday|sunday"
+DATE = re.compile(
+    rf"\b(?:(?:{_MONTHS})\.?\s+\d{{1,2}}|\d{{1,2}}\s+(?:{_MONTHS})|(?:{_MONTHS})|{_DAYS}|"
+    r"(?:1[89]|20)\d\d|\d{1,2}[./]\d{1,2}[./]\d{2,4}|yesterday|today|tomorrow|"
+    r"(?:last|next|this)\s+(?:week|month|year|weekend))\b",
+    re.IGNORECASE,
+)
+NUMBER = re.compile(
+    r"(?:[$€£¥]\s?\d[\d,.]*|\b\d[\d,.]*\s?(?:%|percent|million|billion|trillion|thousand)?|"
+    r"\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|"
+    r"fifty|hundred|thousand|million|billion|dozens?|half)\b)",
+    re.IGNORECASE,
+)
+NAME = re.compile(r"\b[A-ZÀ-ÖØ-ÞĞİŞ][\w’'.-]*(?:\s+[A-ZÀ-ÖØ-ÞĞİŞ][\w’'.-]*)*")
+
+_KINDS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("number", re.compile(r"\bhow (?:much|many|long|far|old|big|large)\b|\bwhat (?:percentage|"
+                          r"share|number|amount|price|sum)\b|\bcost\b|\bpaid?\b", re.I)),
+    ("date", re.compile(r"\bwhen\b|\bwhat (?:year|date|day|month|time)\b|\bwhich (?:year|date|"
+                        r"day|month)\b", re.I)),
+    ("name", re.compile(r"\bwho(?:m|se)?\b|\bwhere\b|\bwhich\b|\bwhat (?:country|city|state|"
+                        r"company|team|organi[sz]ation|group|name|nation|agency|party|"
+                        r"outlet|newspaper|firm|brand|app|film|movie|show|song|book)\b|"
+                        r"\bname\b", re.I)),
+)
+
+
+def expected_kind(question: str) -> str | None:
+    """'number', 'date', 'name', or None for an open question (why, how, what did ... say)."""
+    for kind, pattern in _KINDS:
+        if pattern.search(question):
+            return kind
+    return None
+
+
+def _new(found: list[str], question: str) -> bool:
+    q = fold(question)
+    return any(fold(f).strip(" .,'’") not in q for f in found if f.strip(" .,'’"))
+
+
+def offers(kind: str | None, sentence: str, question: str) -> float:
+    """1.0 when the sentence holds something of the expected kind that the question lacks."""
+    if kind is None:
+        return 0.0
+    if kind == "number":
+        found = NUMBER.findall(sentence)
+    elif kind == "date":
+        found = DATE.findall(sentence)
+    else:
+        found = [m for m in NAME.findall(sentence[1:]) if len(m) > 1]  # skip sentence-initial cap
+        first = NAME.match(sentence)
+        if first and len(first.group().split()) > 1:
+            found.append(first.group())
+    return 1.0 if _new(found, question) else 0.0
+
+
+def novelty(sentence: str, question: str) -> float:
+    """Share of the sentence's names and numbers that the question does not mention."""
+    found = NAME.findall(sentence) + NUMBER.findall(sentence)
+    if not found:
+        return 0.0
+    q = fold(question)
+    return sum(1 for f in found if fold(f).strip(" .,") not in q) / len(found)

@@ -1,0 +1,142 @@
+"""The command line: article-qa ingest | ask | chat | stats | serve. User errors are one line."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from ingest.errors import ArticleQAError
+
+if TYPE_CHECKING:
+    from qa.engine import QAEngine
+    from qa.types import Answer
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="article-qa",
+        description="Ask questions of news articles; every answer is cited to exact sentences.",
+    )
+    parser.add_argument("--store", help="store folder (default: ARTICLE_QA_STORE_PATH or the "
+                        "user data folder)")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    ingest = sub.add_parser("ingest", help="add files or folders of articles to the store")
+    ingest.add_argument("paths", nargs="+", metavar="PATH")
+    ingest.add_argument("--prune", action="store_true",
+                        help="also remove articles whose files are gone")
+
+    ask = sub.add_parser("ask", help="answer one question")
+    ask.add_argument("question")
+    ask.add_argument("--json", action="store_true", help="print the structured answer as JSON")
+    ask.add_argument("--as-of", help="only use articles published by this date (YYYY-MM-DD)")
+    ask.add_argument("--top-k", type=int, help="passages to retrieve")
+
+    sub.add_parser("chat", help="a conversation in the terminal (follow-ups included)")
+    sub.add_parser("stats", help="what the store holds")
+    serve = sub.add_parser("serve", help="start the chat UI in the browser")
+    serve.add_argument("--port", type=int, default=7860)
+    serve.add_argument("--host", default="127.0.0.1")
+    return parser
+
+
+def format_answer(answer: Answer) -> str:
+    lines = [answer.text]
+    if answer.citations:
+        lines.append("")
+        lines.append("Sources:")
+        for c in answer.citations:
+            where = ", ".join(x for x in (c.source, c.published) if x)
+            lines.append(f"  [{c.number}] {c.title}" + (f" ({where})" if where else ""))
+            lines.append(f"      \u201c{c.quote}\u201d  (chars {c.start}-{c.end})")
+    elif answer.related:
+        lines.append("")
+        lines.append("Related reading (not an answer):")
+        for p in answer.related[:3]:
+            where = ", ".join(x for x in (p.source, p.published) if x)
+            lines.append(f"  - {p.title}" + (f" ({where})" if where else ""))
+    return "\n".join(lines)
+
+
+def _open(args: argparse.Namespace, top_k: int | None = None) -> QAEngine:
+    from qa.engine import QAEngine
+
+    overrides = {"top_k": top_k} if top_k else {}
+    return QAEngine.open(store=args.store, **overrides)
+
+
+def _ready(engine: QAEngine) -> None:
+    report = engine.ensure_corpus()
+    if report is not None:
+        print(f"(empty store: ingested the bundled sample corpus: {len(report.added)} articles)",
+              file=sys.stderr)
+
+
+def _chat(engine: QAEngine) -> None:
+    history: list[dict[str, str]] = []
+    print("Ask about the articles (empty line or Ctrl-D to quit, /clear to start over).")
+    while True:
+        try:
+            question = input("you> ").strip()
+        except EOFError:
+            print()
+            return
+        if not question:
+            return
+        if question == "/clear":
+            history.clear()
+            continue
+        try:
+            answer = engine.ask(question, history=history)
+        except ArticleQAError as exc:
+            print(f"error: {exc}")
+            continue
+        print(format_answer(answer))
+        print()
+        history += [{"role": "user", "content": question},
+                    {"role": "assistant", "content": answer.text}]
+
+
+def run(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    if args.command == "serve":
+        from app import launch
+
+        launch(host=args.host, port=args.port, store=args.store)
+        return 0
+    engine = _open(args, getattr(args, "top_k", None))
+    if args.command == "ingest":
+        report = engine.ingest(args.paths, prune=args.prune, progress=sys.stderr.isatty())
+        print(report.summary())
+    elif args.command == "ask":
+        _ready(engine)
+        answer = engine.ask(args.question, as_of=args.as_of)
+        if args.json:
+            print(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2))
+        else:
+            print(format_answer(answer))
+    elif args.command == "chat":
+        _ready(engine)
+        _chat(engine)
+    elif args.command == "stats":
+        for key, value in engine.stats().items():
+            print(f"{key}: {value}")
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    try:
+        return run(argv)
+    except ArticleQAError as exc:
+        print(f"article-qa: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("article-qa: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,80 @@
+"""Follow-up questions: fold the conversation so far into the query that gets searched.
+
+History comes as OpenAI-style messages. A question that leans on earlier turns (a pronoun, an
+elliptical "And the US?", "Where?", or too few words of its own) is searched together with the
+question it follows; a question that stands on its own starts a new topic.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import Any
+
+from ingest.errors import InvalidInputError
+from vectorstore.terms import terms, words
+
+Message = dict[str, Any]
+ROLES = {"user", "assistant", "system"}
+_ANAPHORA = {
+    "he", "she", "they", "them", "it", "its", "their", "theirs", "his", "her", "him", "this",
+    "that", "these", "those", "there", "then", "such", "same", "former", "latter", "other",
+}
+_CONTINUATION = re.compile(
+    r"^\s*(and|but|also|so|or|what about|how about|what else)\b",
+    re.IGNORECASE,
+)
+_MAX_TURNS_BACK = 3
+
+
+def _content(message: Message, index: int) -> str:
+    content = message.get("content")
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list):  # content parts: [{"type": "text", "text": ...}]
+        parts = [p.get("text", "") for p in content if isinstance(p, dict)]
+        if all(isinstance(p, str) for p in parts):
+            return " ".join(parts)
+    raise InvalidInputError(f"history[{index}].content must be text")
+
+
+def validate_history(history: Sequence[Message] | None) -> list[tuple[str, str]]:
+    """(role, text) pairs; a malformed history is a clear InvalidInputError."""
+    if history is None:
+        return []
+    if isinstance(history, (str, bytes)) or not isinstance(history, Sequence):
+        raise InvalidInputError("history must be a list of {'role': ..., 'content': ...} messages")
+    turns = []
+    for i, message in enumerate(history):
+        if not isinstance(message, dict):
+            raise InvalidInputError(f"history[{i}] must be a dict with 'role' and 'content'")
+        role = message.get("role")
+        if role not in ROLES:
+            raise InvalidInputError(f"history[{i}].role must be user, assistant or system, got {role!r}")
+        turns.append((role, _content(message, i)))
+    return turns
+
+
+def depends_on_context(question: str) -> bool:
+    """Whether a question cannot be searched on its own words."""
+    tokens = words(question)
+    if any(t in _ANAPHORA for t in tokens):
+        return True
+    own_terms = terms(question)
+    if not own_terms:
+        return True
+    return bool(_CONTINUATION.match(question)) and len(own_terms) <= 3
+
+
+def contextualize(question: str, history: Sequence[tuple[str, str]]) -> str:
+    """The query to search for `question` after `history` (earlier user turns resolved in order)."""
+    resolved = ""
+    chain: list[str] = []
+    for role, text in history:
+        if role != "user" or not text.strip():
+            continue
+        chain = [*chain[-(_MAX_TURNS_BACK - 1):], text] if depends_on_context(text) else [text]
+        resolved = " ".join(chain)
+    if resolved and depends_on_context(question):
+        return f"{resolved} {question}"
+    return question

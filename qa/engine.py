@@ -1,0 +1,147 @@
+"""QAEngine: the one object the CLI, the UI, the eval suite and Python users talk to."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from ingest.chunking import Chunker
+from ingest.embedder import Embedder
+from ingest.errors import InvalidInputError
+from ingest.models import Article
+from ingest.readers import read_paths
+from qa.conversation import Message, contextualize, validate_history
+from qa.extractive import ExtractiveAnswerer
+from qa.retrieval import HybridRetriever
+from qa.settings import Settings, load_settings
+from qa.types import Answer, Passage
+from vectorstore.indexer import Indexer, IngestReport
+from vectorstore.records import ArticleRecord
+from vectorstore.store import ArticleStore
+
+
+class ArticleNotFoundError(InvalidInputError, KeyError):
+    """No article with that id is in the store."""
+
+    def __str__(self) -> str:
+        return str(self.args[0]) if self.args else "article not found"
+
+
+class QAEngine:
+    def __init__(self, settings: Settings, store: ArticleStore, embedder: Embedder) -> None:
+        self.settings = settings
+        self.store = store
+        self.embedder = embedder
+        self.retriever = HybridRetriever(store, embedder, candidates=settings.candidates)
+        self.answerer = ExtractiveAnswerer(
+            self.retriever, embedder, max_sentences=settings.max_answer_sentences
+        )
+
+    @classmethod
+    def open(
+        cls, store: str | os.PathLike | None = None, settings: Settings | None = None,
+        **overrides: Any,
+    ) -> QAEngine:
+        """Open (or create) a store: a local folder by default, a Chroma server when
+        `chroma_host` is set. `overrides` are settings fields, e.g. top_k=8."""
+        if store is not None:
+            overrides["store_path"] = Path(store)
+        if settings is None:
+            settings = load_settings(**overrides)
+        elif overrides:
+            settings = load_settings(**{**settings.model_dump(), **overrides})
+        embedder = Embedder(settings.embedding_model, settings.device, settings.embed_batch_size)
+        if settings.chroma_host:
+            article_store = ArticleStore.open_server(
+                settings.chroma_host, settings.chroma_port, settings.collection,
+                settings.embedding_model,
+            )
+        else:
+            article_store = ArticleStore.open_local(
+                settings.store_path, settings.collection, settings.embedding_model
+            )
+        return cls(settings, article_store, embedder)
+
+    # ---- corpus ------------------------------------------------------------------------------
+    def ingest(
+        self, paths: Sequence[str | os.PathLike], prune: bool = False, progress: bool = False
+    ) -> IngestReport:
+        if isinstance(paths, (str, os.PathLike)):
+            paths = [paths]
+        if not paths:
+            raise InvalidInputError("give at least one file or folder to ingest")
+        read = read_paths(paths, max_bytes=self.settings.max_file_bytes)
+        chunker = Chunker(
+            self.embedder.count_tokens, min(self.settings.chunk_tokens, self.embedder.max_tokens),
+            self.settings.chunk_overlap_tokens,
+        )
+        indexer = Indexer(self.store, self.embedder, chunker, self.settings.near_duplicate_threshold)
+        return indexer.run(
+            read.articles, read.skipped, files_read=[str(f) for f in read.files],
+            prune=prune, progress=progress,
+        )
+
+    def ensure_corpus(self) -> IngestReport | None:
+        """Ingest the bundled sample corpus into an empty store."""
+        if self.store.chroma.article_records():
+            return None
+        return self.ingest([self.settings.bundled_corpus])
+
+    def articles(self) -> list[ArticleRecord]:
+        records = self.store.chroma.article_records().values()
+        return sorted(records, key=lambda r: (r.published or "", r.title), reverse=True)
+
+    def article(self, article_id: str) -> Article:
+        article = self.store.chroma.article(article_id)
+        if article is None:
+            raise ArticleNotFoundError(f"no article with id {article_id!r} in the store")
+        return article
+
+    def remove(self, article_id: str) -> None:
+        self.article(article_id)
+        with self.store.writing():
+            self.store.chroma.delete_article(article_id)
+            self.store.chroma.bump_revision(self.embedder.dimension)
+
+    def stats(self) -> dict[str, Any]:
+        return {
+            "articles": len(self.store.chroma.article_records()),
+            "chunks": self.store.chroma.count_chunks(),
+            "store": self.store.location,
+            "collection": self.settings.collection,
+            "embedding_model": self.settings.embedding_model,
+        }
+
+    # ---- questions ---------------------------------------------------------------------------
+    def _check_question(self, question: object) -> str:
+        if not isinstance(question, str):
+            raise InvalidInputError(f"question must be a string, got {type(question).__name__}")
+        if not question.strip():
+            raise InvalidInputError("question is empty")
+        if len(question) > self.settings.max_question_chars:
+            raise InvalidInputError(
+                f"question is too long ({len(question)} characters; the limit is "
+                f"{self.settings.max_question_chars})"
+            )
+        return " ".join(question.split())
+
+    def retrieve(
+        self, question: str, top_k: int | None = None, as_of: dt.date | str | None = None
+    ) -> list[Passage]:
+        question = self._check_question(question)
+        top_k = self.settings.top_k if top_k is None else top_k
+        if not isinstance(top_k, int) or top_k <= 0:
+            raise InvalidInputError(f"top_k must be > 0, got {top_k}")
+        return self.retriever.retrieve(question, top_k, as_of=as_of)
+
+    def ask(
+        self, question: str, history: Sequence[Message] | None = None,
+        as_of: dt.date | str | None = None,
+    ) -> Answer:
+        question = self._check_question(question)
+        turns = validate_history(history)
+        query = contextualize(question, turns)
+        return self.answerer.answer(question, query, top_k=self.settings.top_k, as_of=as_of)

@@ -1,0 +1,213 @@
+"""The default answerer: no LLM. It picks the few sentences of the retrieved passages that answer
+the question and cites each one by its exact character span; when none does, it abstains."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+from collections import OrderedDict
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from ingest.embedder import Embedder
+from ingest.sentences import sentence_spans
+from qa.answer_types import expected_kind, novelty, offers
+from qa.retrieval import HybridRetriever
+from qa.types import Answer, Citation, Passage
+from vectorstore.terms import terms
+
+CALIBRATION = Path(__file__).with_name("abstention.json")
+ABSTAIN_TEXT = "The articles do not answer this question."
+
+
+@dataclass(frozen=True)
+class Weights:
+    """How sentence features combine into a score (tuned on RealTimeQA dev, see bench/)."""
+
+    dense: float = 1.0
+    lexical: float = 0.6
+    passage: float = 0.25
+    kind: float = 0.15
+    novelty: float = 0.1
+    short: float = 0.3
+    extra_margin: float = 0.08  # further sentences must score within this of the best
+
+
+@dataclass(frozen=True)
+class Candidate:
+    passage: Passage
+    rank: int
+    start: int  # offsets into the article text
+    end: int
+    text: str
+
+
+@dataclass
+class Scored:
+    candidate: Candidate
+    vector: np.ndarray
+    features: dict[str, float]
+    score: float
+
+
+class Abstention:
+    """Logistic model over the best sentence's features, fitted on labelled questions."""
+
+    def __init__(self, coefficients: dict[str, float], intercept: float, threshold: float) -> None:
+        self.coefficients = coefficients
+        self.intercept = intercept
+        self.threshold = threshold
+
+    @classmethod
+    def load(cls, path: Path = CALIBRATION) -> Abstention:
+        data = json.loads(path.read_text())
+        return cls(data["coefficients"], data["intercept"], data["threshold"])
+
+    def probability(self, features: dict[str, float]) -> float:
+        z = self.intercept + sum(w * features.get(k, 0.0) for k, w in self.coefficients.items())
+        return 1.0 / (1.0 + math.exp(-z))
+
+
+class ExtractiveAnswerer:
+    def __init__(
+        self, retriever: HybridRetriever, embedder: Embedder, max_sentences: int = 3,
+        passages: int = 8, max_candidates: int = 48, weights: Weights | None = None,
+        abstention: Abstention | None = None,
+    ) -> None:
+        if max_sentences <= 0:
+            raise ValueError(f"max_sentences must be > 0, got {max_sentences}")
+        self.retriever = retriever
+        self.embedder = embedder
+        self.max_sentences = max_sentences
+        self.passages = passages
+        self.max_candidates = max_candidates
+        self.weights = weights or Weights()
+        self.abstention = abstention or Abstention.load()
+        self._cache: OrderedDict[tuple[str, int, int], np.ndarray] = OrderedDict()
+
+    def answer(
+        self, question: str, query: str, top_k: int = 5, as_of: dt.date | str | None = None
+    ) -> Answer:
+        query_vector = self.embedder.encode([query])[0]
+        passages = self.retriever.retrieve(
+            query, max(top_k, self.passages), as_of=as_of, query_vector=query_vector
+        )
+        scored = self.score(question, query, query_vector, passages)
+        if not scored:
+            return Answer(question, ABSTAIN_TEXT, True, related=passages[:top_k], query=query)
+        best = scored[0]
+        confidence = self.abstention.probability(best.features)
+        if confidence < self.abstention.threshold:
+            return Answer(
+                question, ABSTAIN_TEXT, True, related=passages[:top_k],
+                confidence=confidence, query=query,
+            )
+        chosen = self._select(scored)
+        return _compose(question, query, chosen, confidence)
+
+    # ---- scoring -----------------------------------------------------------------------------
+    def candidates(self, passages: list[Passage]) -> list[Candidate]:
+        seen: set[tuple[str, int, int]] = set()
+        found = []
+        for rank, passage in enumerate(passages):
+            for s, e in sentence_spans(passage.text):
+                key = (passage.article_id, passage.start + s, passage.start + e)
+                if key in seen:
+                    continue
+                seen.add(key)
+                found.append(Candidate(passage, rank, key[1], key[2], passage.text[s:e]))
+        return found
+
+    def score(
+        self, question: str, query: str, query_vector: np.ndarray, passages: list[Passage]
+    ) -> list[Scored]:
+        found = self.candidates(passages)
+        if not found:
+            return []
+        idf = self._idf()
+        query_terms = set(terms(query)) | set(terms(question))
+        asked = set(terms(question))
+        weight = {t: idf(t) * (2.0 if t in asked else 1.0) for t in query_terms}
+        total = sum(weight.values()) or 1.0
+        lexical = []
+        for c in found:
+            present = set(terms(c.text))
+            lexical.append(sum(w for t, w in weight.items() if t in present) / total)
+        # keep the sentences worth embedding: lexical hits first, then passage order
+        order = sorted(range(len(found)), key=lambda i: (-lexical[i], found[i].rank))
+        keep = sorted(order[: self.max_candidates])
+        vectors = self._vectors([found[i] for i in keep])
+        kind = expected_kind(question)
+        w = self.weights
+        scored = []
+        for i, vector in zip(keep, vectors, strict=True):
+            c = found[i]
+            features = {
+                "dense": float(vector @ query_vector),
+                "lexical": lexical[i],
+                "passage": 1.0 / (1.0 + c.rank),
+                "kind": offers(kind, c.text, question),
+                "novelty": novelty(c.text, question),
+                "short": 1.0 if len(c.text.split()) < 6 else 0.0,
+            }
+            score = (
+                w.dense * features["dense"] + w.lexical * features["lexical"]
+                + w.passage * features["passage"] + w.kind * features["kind"]
+                + w.novelty * features["novelty"] - w.short * features["short"]
+            )
+            features["score"] = score
+            scored.append(Scored(c, vector, features, score))
+        scored.sort(key=lambda s: -s.score)
+        return scored
+
+    def _idf(self):  # noqa: ANN202
+        lexical = self.retriever.store.lexical()
+        df = lexical.document_frequency
+        n = max(len(lexical.ids), 1)
+        return lambda t: math.log(1.0 + (n - df.get(t, 0) + 0.5) / (df.get(t, 0) + 0.5))
+
+    def _vectors(self, candidates: list[Candidate]) -> np.ndarray:
+        keys = [(c.passage.article_id, c.start, c.end) for c in candidates]
+        missing = [i for i, k in enumerate(keys) if k not in self._cache]
+        if missing:
+            fresh = self.embedder.encode([candidates[i].text for i in missing])
+            for i, vector in zip(missing, fresh, strict=True):
+                self._cache[keys[i]] = vector
+        for k in keys:
+            self._cache.move_to_end(k)
+        while len(self._cache) > 50_000:
+            self._cache.popitem(last=False)
+        return np.vstack([self._cache[k] for k in keys])
+
+    def _select(self, scored: list[Scored]) -> list[Scored]:
+        chosen = [scored[0]]
+        for s in scored[1:]:
+            if len(chosen) >= self.max_sentences:
+                break
+            if s.score < scored[0].score - self.weights.extra_margin:
+                break
+            if any(float(s.vector @ c.vector) > 0.9 for c in chosen):
+                continue
+            chosen.append(s)
+        return chosen
+
+
+def _compose(question: str, query: str, chosen: list[Scored], confidence: float) -> Answer:
+    citations = []
+    parts = []
+    for number, s in enumerate(chosen, start=1):
+        c = s.candidate
+        p = c.passage
+        citations.append(
+            Citation(
+                number=number, article_id=p.article_id, title=p.title, source=p.source,
+                published=p.published, url=p.url, quote=c.text, start=c.start, end=c.end,
+            )
+        )
+        parts.append(f"{c.text} [{number}]")
+    return Answer(
+        question, " ".join(parts), False, citations=citations, confidence=confidence, query=query
+    )

@@ -1,0 +1,76 @@
+"""Hybrid retrieval: dense (Chroma) and BM25 candidates fused by weighted reciprocal rank."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+
+from ingest.embedder import Embedder
+from ingest.errors import InvalidInputError
+from qa.types import Passage
+from vectorstore.records import UNKNOWN_DAY, day_number
+from vectorstore.store import ArticleStore
+
+RRF_K = 60
+
+
+def _day(value: dt.date | str | None) -> int | None:
+    if value is None:
+        return None
+    day = day_number(value.isoformat() if isinstance(value, dt.date) else str(value))
+    if day == UNKNOWN_DAY:
+        raise InvalidInputError(f"as_of must be a date (YYYY-MM-DD), got {value!r}")
+    return day
+
+
+class HybridRetriever:
+    def __init__(
+        self, store: ArticleStore, embedder: Embedder, candidates: int = 40,
+        dense_weight: float = 1.0, lexical_weight: float = 1.0,
+    ) -> None:
+        if candidates <= 0:
+            raise ValueError(f"candidates must be > 0, got {candidates}")
+        self.store = store
+        self.embedder = embedder
+        self.candidates = candidates
+        self.dense_weight = dense_weight
+        self.lexical_weight = lexical_weight
+
+    def retrieve(
+        self, query: str, top_k: int, as_of: dt.date | str | None = None,
+        query_vector: np.ndarray | None = None,
+    ) -> list[Passage]:
+        """The `top_k` best passages; with `as_of`, only articles published by then (or undated)."""
+        if top_k <= 0:
+            raise ValueError(f"top_k must be > 0, got {top_k}")
+        limit = _day(as_of)
+        lexical = self.store.lexical()
+        mask = None
+        where = None
+        if limit is not None:
+            mask = (lexical.days <= limit).astype(np.float32) if lexical.ids else None
+            where = {"published_day": {"$lte": limit}}
+        if query_vector is None:
+            query_vector = self.embedder.encode([query])[0]
+        dense = self.store.chroma.query(query_vector, self.candidates, where=where)
+        sparse = lexical.search(query, self.candidates, allowed=mask)
+        fused: dict[str, float] = {}
+        for weight, ranking in ((self.dense_weight, dense), (self.lexical_weight, sparse)):
+            for rank, (chunk_id, _) in enumerate(ranking):
+                fused[chunk_id] = fused.get(chunk_id, 0.0) + weight / (RRF_K + rank + 1)
+        best = sorted(fused.items(), key=lambda item: -item[1])[: max(top_k, 1) * 2]
+        chunks = self.store.chroma.chunks([cid for cid, _ in best])
+        passages = []
+        for chunk_id, score in best:
+            chunk = chunks.get(chunk_id)
+            if chunk is None or chunk_id not in lexical.position:
+                continue  # not committed (an interrupted ingest) or removed since
+            passages.append(
+                Passage(
+                    chunk_id=chunk.id, article_id=chunk.article_id, title=chunk.title,
+                    source=chunk.source, published=chunk.published, url=chunk.url,
+                    text=chunk.text, start=chunk.start, end=chunk.end, score=score,
+                )
+            )
+        return passages[:top_k]

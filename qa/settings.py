@@ -1,0 +1,81 @@
+"""One settings object, read from the environment (ARTICLE_QA_*), built in one place and passed down."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from platformdirs import user_data_dir
+from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from ingest.errors import InvalidInputError
+
+DEFAULT_MODEL = "sentence-transformers/all-MiniLM-L6-v2"
+BUNDLED_CORPUS = Path(__file__).resolve().parent.parent / "data" / "articles"
+
+
+def default_store_path() -> Path:
+    return Path(user_data_dir("article-qa", appauthor=False)) / "store"
+
+
+class Settings(BaseSettings):
+    """Every knob of article-qa. Environment variables override defaults, e.g. ARTICLE_QA_TOP_K=8."""
+
+    model_config = SettingsConfigDict(env_prefix="ARTICLE_QA_", extra="forbid")
+
+    store_path: Path = Field(default_factory=default_store_path)
+    chroma_host: str | None = None  # set to use a Chroma server (chroma run) instead of a local store
+    chroma_port: int = 8000
+    collection: str = "articles"
+    embedding_model: str = DEFAULT_MODEL
+    device: str = "cpu"
+    embed_batch_size: int = 32
+    chunk_tokens: int = 254  # word pieces per chunk, title prefix included (the model window is 256)
+    chunk_overlap_tokens: int = 48  # at most this many word pieces of whole sentences repeat
+    top_k: int = 5
+    candidates: int = 40  # passages each retriever proposes before fusion
+    max_answer_sentences: int = 3
+    max_question_chars: int = 1000
+    max_file_bytes: int = 50 * 1024 * 1024
+    near_duplicate_threshold: float = 0.8  # estimated Jaccard similarity of 5-word shingles
+    bundled_corpus: Path = BUNDLED_CORPUS
+
+    @field_validator(
+        "chroma_port", "embed_batch_size", "top_k", "candidates", "max_answer_sentences",
+        "max_question_chars", "max_file_bytes",
+    )
+    @classmethod
+    def _positive(cls, value: int, info) -> int:  # noqa: ANN001
+        if value <= 0:
+            raise ValueError(f"{info.field_name} must be > 0, got {value}")
+        return value
+
+    @field_validator("near_duplicate_threshold")
+    @classmethod
+    def _fraction(cls, value: float) -> float:
+        if not 0.0 < value <= 1.0:
+            raise ValueError(f"near_duplicate_threshold must be in (0, 1], got {value}")
+        return value
+
+    @model_validator(mode="after")
+    def _chunking(self) -> Settings:
+        if not 32 <= self.chunk_tokens <= 254:
+            raise ValueError(f"chunk_tokens must be between 32 and 254, got {self.chunk_tokens}")
+        if not 0 <= self.chunk_overlap_tokens < self.chunk_tokens // 2:
+            raise ValueError(
+                "chunk_overlap_tokens must be >= 0 and below half of chunk_tokens, "
+                f"got {self.chunk_overlap_tokens}"
+            )
+        return self
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Build settings from the environment plus explicit overrides; bad values are a clear error."""
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in err['loc']) or 'settings'}: {err['msg']}"
+            for err in exc.errors()
+        )
+        raise InvalidInputError(f"invalid settings: {problems}") from None

@@ -1,0 +1,196 @@
+"""Chroma holds everything: chunk vectors with their text, and article records with full text.
+
+Two collections per store: `<name>-chunks` (one vector per chunk) and `<name>-articles` (one per
+article: the mean of its chunk vectors, the article text as document). An article record is
+written after its chunks and deleted before them, so it marks a committed article: chunks whose
+article record is missing are leftovers of an interrupted run, ignored by readers and removed by
+`repair()`. Chroma's default embedding function is never used: vectors are always passed in.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+import numpy as np
+
+from ingest.errors import ModelMismatchError, StoreError
+from ingest.models import Article, Chunk
+from vectorstore.records import (
+    ArticleRecord,
+    StoredChunk,
+    article_metadata,
+    chunk_metadata,
+    record_from_metadata,
+    stored_chunk,
+)
+
+SCHEMA_VERSION = 1
+PAGE = 2000
+
+
+class ChromaStore:
+    def __init__(self, client: Any, name: str, model_name: str, location: str) -> None:
+        self.client = client
+        self.name = name
+        self.model_name = model_name
+        self.location = location
+        self._chunks = self._collection(f"{name}-chunks")
+        self._articles = self._collection(f"{name}-articles")
+
+    def _collection(self, full_name: str) -> Any:
+        meta = {"embedding_model": self.model_name, "schema_version": SCHEMA_VERSION}
+        try:
+            collection = self.client.get_or_create_collection(
+                full_name, embedding_function=None, metadata=meta,
+                configuration={"hnsw": {"space": "cosine"}},
+            )
+        except Exception as exc:
+            raise StoreError(f"cannot open collection {full_name!r} at {self.location}: {exc}") from exc
+        built_with = (collection.metadata or {}).get("embedding_model")
+        if built_with and built_with != self.model_name:
+            raise ModelMismatchError(
+                f"the store at {self.location} was built with embedding model {built_with!r} "
+                f"(dimension {(collection.metadata or {}).get('embedding_dim', '?')}), but the "
+                f"configured model is {self.model_name!r}; use the same model or another store"
+            )
+        return collection
+
+    # ---- metadata -------------------------------------------------------------------------
+    def _meta(self) -> dict[str, Any]:
+        self._chunks = self.client.get_collection(f"{self.name}-chunks", embedding_function=None)
+        return dict(self._chunks.metadata or {})
+
+    @property
+    def revision(self) -> str:
+        """Changes whenever the set of committed articles changes (keys the lexical index cache)."""
+        return str(self._meta().get("revision", "empty"))
+
+    def bump_revision(self, dimension: int) -> str:
+        meta = self._meta()
+        known = meta.get("embedding_dim")
+        if known and int(known) != dimension:
+            raise ModelMismatchError(
+                f"the store holds {known}-dimensional vectors, the model gives {dimension}"
+            )
+        meta.update(embedding_dim=dimension, revision=uuid.uuid4().hex)
+        meta.pop("hnsw:space", None)
+        self._chunks.modify(metadata=meta)
+        return meta["revision"]
+
+    # ---- reads ------------------------------------------------------------------------------
+    def _pages(self, collection: Any, include: list[str], where: dict | None = None) -> Iterator[dict]:
+        offset = 0
+        while True:
+            page = collection.get(include=include, limit=PAGE, offset=offset, where=where)
+            if not page["ids"]:
+                return
+            yield page
+            offset += len(page["ids"])
+
+    def article_records(self) -> dict[str, ArticleRecord]:
+        records = {}
+        for page in self._pages(self._articles, ["metadatas"]):
+            for article_id, meta in zip(page["ids"], page["metadatas"], strict=True):
+                records[article_id] = record_from_metadata(article_id, meta)
+        return records
+
+    def article(self, article_id: str) -> Article | None:
+        got = self._articles.get(ids=[article_id], include=["metadatas", "documents"])
+        if not got["ids"]:
+            return None
+        return record_from_metadata(article_id, got["metadatas"][0]).to_article(got["documents"][0])
+
+    def count_chunks(self) -> int:
+        return int(self._chunks.count())
+
+    def chunks(self, ids: Sequence[str]) -> dict[str, StoredChunk]:
+        if not ids:
+            return {}
+        got = self._chunks.get(ids=list(ids), include=["metadatas", "documents"])
+        return {
+            cid: stored_chunk(cid, doc, meta)
+            for cid, doc, meta in zip(got["ids"], got["documents"], got["metadatas"], strict=True)
+        }
+
+    def all_chunks(self) -> Iterator[StoredChunk]:
+        for page in self._pages(self._chunks, ["metadatas", "documents"]):
+            for cid, doc, meta in zip(page["ids"], page["documents"], page["metadatas"], strict=True):
+                yield stored_chunk(cid, doc, meta)
+
+    def chunk_ids_of(self, article_id: str) -> list[str]:
+        return list(self._chunks.get(where={"article_id": article_id}, include=[])["ids"])
+
+    def query(self, vector: np.ndarray, k: int, where: dict | None = None) -> list[tuple[str, float]]:
+        """Nearest chunks as (chunk id, cosine similarity)."""
+        total = self.count_chunks()
+        if total == 0:
+            return []
+        found = self._chunks.query(
+            query_embeddings=[vector.astype(np.float32)], n_results=min(k, total), where=where,
+            include=["distances"],
+        )
+        return [(cid, 1.0 - float(d)) for cid, d in zip(found["ids"][0], found["distances"][0], strict=True)]
+
+    # ---- writes -----------------------------------------------------------------------------
+    def add_article(
+        self, article: Article, chunks: Sequence[Chunk], vectors: np.ndarray,
+        origins: tuple[str, ...], duplicates: tuple[dict, ...] = (), minhash: str = "",
+    ) -> None:
+        """Write the chunks, then the article record that commits them."""
+        batch = max(1, min(PAGE, self.client.get_max_batch_size()))
+        for i in range(0, len(chunks), batch):
+            part = chunks[i : i + batch]
+            self._chunks.upsert(
+                ids=[c.id for c in part],
+                embeddings=vectors[i : i + batch],
+                documents=[c.text for c in part],
+                metadatas=[chunk_metadata(article, c) for c in part],
+            )
+        mean = vectors.mean(axis=0)
+        mean = mean / (np.linalg.norm(mean) or 1.0)
+        self._articles.upsert(
+            ids=[article.id],
+            embeddings=[mean.astype(np.float32)],
+            documents=[article.text],
+            metadatas=[article_metadata(article, len(chunks), origins, duplicates, minhash)],
+        )
+
+    def update_record(self, record: ArticleRecord, **changes: Any) -> None:
+        """Rewrite an article record's bookkeeping (origins, duplicates) without touching vectors."""
+        current = self._articles.get(ids=[record.id], include=["metadatas"])
+        if not current["ids"]:
+            return
+        meta = dict(current["metadatas"][0])
+        for key, value in changes.items():
+            if key not in ("origins", "duplicates"):
+                raise ValueError(f"cannot update {key!r} of an article record")
+            meta[key] = _json(value)
+        self._articles.update(ids=[record.id], metadatas=[meta])
+
+    def delete_article(self, article_id: str) -> None:
+        """Remove the record first (uncommitting the article), then its chunks."""
+        self._articles.delete(ids=[article_id])
+        self._chunks.delete(where={"article_id": article_id})
+
+    def repair(self) -> int:
+        """Delete chunks left by an interrupted run (no committed article record); returns how many."""
+        committed = set(self._articles.get(include=[])["ids"])
+        orphans: dict[str, None] = {}
+        for page in self._pages(self._chunks, ["metadatas"]):
+            for meta in page["metadatas"]:
+                if meta["article_id"] not in committed:
+                    orphans[meta["article_id"]] = None
+        removed = 0
+        for article_id in orphans:
+            ids = self.chunk_ids_of(article_id)
+            self._chunks.delete(ids=ids)
+            removed += len(ids)
+        return removed
+
+
+def _json(value: Any) -> str:
+    import json
+
+    return json.dumps(list(value), ensure_ascii=False)
