@@ -15,7 +15,9 @@ Text may be a string or a list of paragraph strings; authors a string ("A; B", "
 list of strings, or a list of objects with "name"; source a string or an object with "name".
 Dates become ISO YYYY-MM-DD (ISO datetimes keep their own calendar day; RFC 2822 and plain
 dates; numbers are Unix seconds or milliseconds, UTC); a date that cannot be read is None.
-With no source field, the source comes from the URL host table (cnn.com → "CNN", ...), else None.
+With no source field, the source comes from the URL host table (cnn.com → "CNN", ...), else
+from a boilerplate paragraph that names its outlet, else None. Boilerplate paragraphs (the
+`textformat.BOILERPLATE` table) are dropped from the text; nothing else is cleaned.
 A record without a title gets the first sentence of its text (120 characters at most).
 
 A record's origin is `path#<url>`, else `path#line<N>` (JSONL, 1-based) or `path#item<N>` (JSON

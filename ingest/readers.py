@@ -138,6 +138,10 @@ def decode_text(data: bytes) -> tuple[str | None, str | None]:
             text = data.decode("utf-16")
         except UnicodeDecodeError:
             return None, "not valid UTF-16 text"
+        sample = text[:4096]
+        controls = sum(1 for ch in sample if ord(ch) < 32 and ch not in "\t\n\r\f\v")
+        if "\x00" in text or controls > 0.1 * max(len(sample), 1):
+            return None, "binary file, not text"
     else:
         data = data.removeprefix(b"\xef\xbb\xbf")
         sample = data[:8192]
@@ -207,7 +211,10 @@ def read_file(path: Path, max_bytes: int = DEFAULT_MAX_FILE_BYTES) -> ReadResult
     except Exception as exc:  # noqa: BLE001 - a file's content must never stop a whole read
         items = [Skipped(origin, f"could not parse file ({type(exc).__name__}: {exc})")]
     for item in items:
-        (result.articles if isinstance(item, Article) else result.skipped).append(item)  # type: ignore[arg-type]
+        if isinstance(item, Article):
+            result.articles.append(item)
+        else:
+            result.skipped.append(item)
     return result
 
 
@@ -311,7 +318,9 @@ def _is_section(block: list[str]) -> bool:
 
 
 def _is_title(block: list[str]) -> bool:
-    return len(block) == 1 and len(block[0]) <= _MAX_TITLE_CHARS and len(block[0].split()) <= 30
+    """A headline after a section line: one line of 4-30 words (not a name, not a paragraph)."""
+    words = len(block[0].split())
+    return len(block) == 1 and len(block[0]) <= _MAX_TITLE_CHARS and 4 <= words <= 30
 
 
 def _take_title(blocks: list[list[str]], meta: _Meta, markdown: bool) -> None:

@@ -130,12 +130,18 @@ class ExtractiveAnswerer:
         idf = self._idf()
         query_terms = set(terms(query)) | set(terms(question))
         asked = set(terms(question))
-        weight = {t: idf(t) * (2.0 if t in asked else 1.0) for t in query_terms}
-        total = sum(weight.values()) or 1.0
-        lexical = []
-        for c in found:
-            present = set(terms(c.text))
-            lexical.append(sum(w for t, w in weight.items() if t in present) / total)
+        # ranking leans on the latest question's own words; the abstention features weigh the
+        # whole (follow-up resolved) query alike
+        rank_weight = {t: idf(t) * (2.0 if t in asked else 1.0) for t in query_terms}
+        judge_weight = {t: idf(t) for t in query_terms}
+
+        def covered(text: str, weight: dict[str, float]) -> float:
+            present = set(terms(text))
+            return sum(w for t, w in weight.items() if t in present) / (sum(weight.values()) or 1)
+
+        lexical = [covered(c.text, rank_weight) for c in found]
+        support = [covered(c.text, judge_weight) for c in found]
+        coverage = {p.chunk_id: covered(f"{p.title}\n{p.text}", judge_weight) for p in passages}
         # keep the sentences worth embedding: lexical hits first, then passage order
         order = sorted(range(len(found)), key=lambda i: (-lexical[i], found[i].rank))
         keep = sorted(order[: self.max_candidates])
@@ -148,6 +154,8 @@ class ExtractiveAnswerer:
             features = {
                 "dense": float(vector @ query_vector),
                 "lexical": lexical[i],
+                "support": support[i],
+                "coverage": coverage[c.passage.chunk_id],
                 "passage": 1.0 / (1.0 + c.rank),
                 "kind": offers(kind, c.text, question),
                 "novelty": novelty(c.text, question),

@@ -1,0 +1,121 @@
+"""Answers from the bundled corpus: exact citations, abstention, follow-ups, input errors."""
+
+from __future__ import annotations
+
+import pytest
+
+from ingest.errors import InvalidInputError
+from qa.engine import QAEngine
+
+ANSWERABLE = [
+    ("How much did Türkiye pay for the S-400 systems?", "$2.5 billion"),
+    ("What did Türkiye buy from Russia in 2017?", "S-400"),
+    ("When is Putin expected to visit Turkey?", "January"),
+    ("Which pipeline will Putin and Erdoğan discuss?", "TurkStream"),
+    ("Where did Putin and Erdogan meet last week?", "Ashgabat"),
+    ("Who will meet Kirill Dmitriev in Miami?", "Witkoff"),
+    ("What did the US do when Türkiye refused?", "F-35"),
+    ("What did Peskov call Venezuela?", "ally"),
+    ("When did Turkey begin receiving S-400 deliveries?", "July"),
+]
+
+# Near misses: the corpus's own people and places, facts it does not give.
+UNANSWERABLE = [
+    "How many S-400 systems did India buy from Russia?",
+    "What is the population of Ashgabat?",
+    "How old is Dmitry Peskov?",
+    "Who won the 2022 World Cup?",
+    "What is the price of natural gas through TurkStream in 2024?",
+    "Which university did Ibrahim Kalin graduate from?",
+]
+
+
+def check_citations(engine: QAEngine, answer) -> None:  # noqa: ANN001
+    for citation in answer.citations:
+        article = engine.article(citation.article_id)
+        assert article.text[citation.start : citation.end] == citation.quote
+        assert f"[{citation.number}]" in answer.text
+        assert citation.quote in answer.text
+
+
+@pytest.mark.parametrize(("question", "expected"), ANSWERABLE)
+def test_answers_are_cited_to_exact_sentences(engine: QAEngine, question: str, expected: str):
+    answer = engine.ask(question)
+    assert not answer.abstained, question
+    assert expected.lower() in answer.text.lower()
+    assert 1 <= len(answer.citations) <= engine.settings.max_answer_sentences
+    check_citations(engine, answer)
+
+
+def test_citation_carries_article_metadata(engine: QAEngine):
+    answer = engine.ask("How much did Türkiye pay for the S-400 systems?")
+    first = answer.citations[0]
+    assert first.source == "Anadolu Agency"
+    assert first.published == "2025-12-18"
+    assert first.quote == (
+        "In 2017, Türkiye purchased four S-400 air defense systems from Russia for $2.5 billion."
+    )
+
+
+@pytest.mark.parametrize("question", UNANSWERABLE)
+def test_abstains_when_the_articles_do_not_answer(engine: QAEngine, question: str):
+    answer = engine.ask(question)
+    assert answer.abstained, f"{question} -> {answer.text}"
+    assert not answer.citations
+    assert answer.related, "closest passages are offered as related reading"
+
+
+def test_follow_up_uses_the_conversation(engine: QAEngine):
+    history = [
+        {"role": "user", "content": "What did Türkiye buy from Russia in 2017?"},
+        {"role": "assistant", "content": engine.ask("What did Türkiye buy from Russia in 2017?").text},
+    ]
+    answer = engine.ask("How much did they cost?", history=history)
+    assert not answer.abstained
+    assert "$2.5 billion" in answer.text
+    check_citations(engine, answer)
+    alone = engine.ask("How much did they cost?")
+    assert alone.query == "How much did they cost?"
+
+
+def test_follow_up_topic_change_is_not_merged(engine: QAEngine):
+    history = [{"role": "user", "content": "What did Türkiye buy from Russia in 2017?"}]
+    answer = engine.ask("What did Peskov say about Venezuela?", history=history)
+    assert answer.query == "What did Peskov say about Venezuela?"
+
+
+@pytest.mark.parametrize(
+    ("question", "message"),
+    [("", "empty"), ("   ", "empty"), (42, "must be a string"), ("x" * 5000, "too long")],
+)
+def test_bad_questions_raise_clear_errors(engine: QAEngine, question, message):  # noqa: ANN001
+    with pytest.raises(InvalidInputError, match=message):
+        engine.ask(question)
+    with pytest.raises(ValueError):
+        engine.retrieve(question)
+
+
+@pytest.mark.parametrize(
+    "history", ["not a list", [{"role": "robot", "content": "x"}], [{"role": "user"}], [42]]
+)
+def test_bad_history_raises_clear_error(engine: QAEngine, history):  # noqa: ANN001
+    with pytest.raises(InvalidInputError, match="history"):
+        engine.ask("How much did they cost?", history=history)
+
+
+def test_retrieve_ranks_passages_with_offsets(engine: QAEngine):
+    passages = engine.retrieve("TurkStream natural gas pipeline", top_k=3)
+    assert 1 <= len(passages) <= 3
+    assert "TurkStream" in passages[0].text
+    for p in passages:
+        assert engine.article(p.article_id).text[p.start : p.end] == p.text
+    assert [p.score for p in passages] == sorted((p.score for p in passages), reverse=True)
+    with pytest.raises(InvalidInputError, match="top_k must be > 0"):
+        engine.retrieve("x", top_k=0)
+
+
+def test_as_of_filters_by_publication_date(engine: QAEngine):
+    before = engine.retrieve("S-400 Kremlin Peskov", top_k=5, as_of="2025-01-01")
+    assert all(p.published is None or p.published <= "2025-01-01" for p in before)
+    with pytest.raises(InvalidInputError, match="as_of"):
+        engine.retrieve("x", as_of="someday")
