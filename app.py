@@ -37,9 +37,13 @@ def build(engine: QAEngine) -> gr.Blocks:
             raise gr.Error(str(exc)) from None
 
     return gr.ChatInterface(
-        respond, title="article-qa", description="Ask about the news articles.",
-        examples=["How much did Türkiye pay for the S-400 systems?",
-                  "When is Putin expected to visit Turkey?"],
+        respond,
+        title="article-qa",
+        description="Ask about the news articles.",
+        examples=[
+            "How much did Türkiye pay for the S-400 systems?",
+            "When is Putin expected to visit Turkey?",
+        ],
     )
 
 

@@ -18,7 +18,9 @@ ROOT = Path(__file__).resolve().parents[1]
 FEATURES = ["dense", "support", "coverage", "kind"]
 
 
-def fit(x: np.ndarray, y: np.ndarray, l2: float = 0.1, steps: int = 5000) -> tuple[np.ndarray, float]:
+def fit(
+    x: np.ndarray, y: np.ndarray, l2: float = 0.1, steps: int = 5000
+) -> tuple[np.ndarray, float]:
     mean, std = x.mean(axis=0), x.std(axis=0) + 1e-6
     z = (x - mean) / std
     w, b = np.zeros(x.shape[1]), 0.0

@@ -80,21 +80,34 @@ def main() -> int:
         ok = not answer.abstained and contains(answer.text, q["answer"])
         contained += ok
         abstained += answer.abstained
-        cases.append({"id": q["id"], "question": q["question"], "gold": q["answer"],
-                      "answer": answer.text, "abstained": answer.abstained, "contained": ok,
-                      "hit5": any(ranked)})
+        cases.append(
+            {
+                "id": q["id"],
+                "question": q["question"],
+                "gold": q["answer"],
+                "answer": answer.text,
+                "abstained": answer.abstained,
+                "contained": ok,
+                "hit5": any(ranked),
+            }
+        )
     n = len(questions)
     latencies.sort()
     figures.update(
-        questions=n, as_of=not args.no_as_of,
-        recall_at_1=round(hits1 / n, 3), recall_at_5=round(hits5 / n, 3),
-        answer_containment=round(contained / n, 3), abstentions=abstained,
+        questions=n,
+        as_of=not args.no_as_of,
+        recall_at_1=round(hits1 / n, 3),
+        recall_at_5=round(hits5 / n, 3),
+        answer_containment=round(contained / n, 3),
+        abstentions=abstained,
         ask_p50_ms=round(statistics.median(latencies), 1),
         ask_p95_ms=round(latencies[int(0.95 * (n - 1))], 1),
     )
     args.out.mkdir(parents=True, exist_ok=True)
     name = "realtimeqa" + ("-no-as-of" if args.no_as_of else "")
-    (args.out / f"{name}.json").write_text(json.dumps({"figures": figures, "cases": cases}, indent=1))
+    (args.out / f"{name}.json").write_text(
+        json.dumps({"figures": figures, "cases": cases}, indent=1)
+    )
     for key, value in figures.items():
         print(f"{key}: {value}")
     return 0

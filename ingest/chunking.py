@@ -31,7 +31,9 @@ class Chunker:
         if max_tokens < 16:
             raise ValueError(f"max_tokens must be >= 16, got {max_tokens}")
         if not 0 <= overlap_tokens < max_tokens // 2:
-            raise ValueError(f"overlap_tokens must be in [0, {max_tokens // 2}), got {overlap_tokens}")
+            raise ValueError(
+                f"overlap_tokens must be in [0, {max_tokens // 2}), got {overlap_tokens}"
+            )
         self.count_tokens = count_tokens
         self.max_tokens = max_tokens
         self.overlap_tokens = overlap_tokens
@@ -90,9 +92,7 @@ class Chunker:
                 j += 1
             j = max(j, i + 1)
             start, end = units[i][0], units[j - 1][1]
-            chunks.append(
-                Chunk(article.id, len(chunks), start, end, article.text[start:end], used)
-            )
+            chunks.append(Chunk(article.id, len(chunks), start, end, article.text[start:end], used))
             if j >= len(units):
                 break
             # step back over whole sentences that fit in the overlap, but always move forward

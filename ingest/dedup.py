@@ -22,9 +22,7 @@ def signature(text: str) -> np.ndarray:
         shingles = [" ".join(tokens)]
     else:
         shingles = [" ".join(tokens[i : i + SHINGLE]) for i in range(len(tokens) - SHINGLE + 1)]
-    hashes = np.fromiter(
-        (zlib.crc32(s.encode("utf-8")) for s in set(shingles)), dtype=np.uint64
-    )
+    hashes = np.fromiter((zlib.crc32(s.encode("utf-8")) for s in set(shingles)), dtype=np.uint64)
     # multiply-shift hashing: the high 32 bits of (a*x + b) mod 2**64, one (a, b) per hash
     with np.errstate(over="ignore"):
         mixed = hashes[:, None] * _A[None, :] + _B[None, :]

@@ -1,8 +1,8 @@
 """article-qa: ask questions of news articles; every answer sentence is cited to its exact span.
 
-    import qa
-    ans = qa.ask("How much did Türkiye pay for the S-400 systems?")
-    ans.text, ans.abstained, ans.citations
+import qa
+ans = qa.ask("How much did Türkiye pay for the S-400 systems?")
+ans.text, ans.abstained, ans.citations
 """
 
 from __future__ import annotations
@@ -24,8 +24,17 @@ if TYPE_CHECKING:
     from qa.engine import QAEngine
 
 __all__ = [
-    "Answer", "ArticleQAError", "Citation", "InvalidInputError", "ModelMismatchError", "Passage",
-    "QAEngine", "StoreBusyError", "StoreError", "ask", "default_engine",
+    "Answer",
+    "ArticleQAError",
+    "Citation",
+    "InvalidInputError",
+    "ModelMismatchError",
+    "Passage",
+    "QAEngine",
+    "StoreBusyError",
+    "StoreError",
+    "ask",
+    "default_engine",
 ]
 
 _default: QAEngine | None = None

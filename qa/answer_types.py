@@ -27,14 +27,32 @@ NUMBER = re.compile(
 NAME = re.compile(r"\b[A-ZÀ-ÖØ-ÞĞİŞ][\w’'.-]*(?:\s+[A-ZÀ-ÖØ-ÞĞİŞ][\w’'.-]*)*")
 
 _KINDS: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("number", re.compile(r"\bhow (?:much|many|long|far|old|big|large)\b|\bwhat (?:percentage|"
-                          r"share|number|amount|price|sum)\b|\bcost\b|\bpaid?\b", re.I)),
-    ("date", re.compile(r"\bwhen\b|\bwhat (?:year|date|day|month|time)\b|\bwhich (?:year|date|"
-                        r"day|month)\b", re.I)),
-    ("name", re.compile(r"\bwho(?:m|se)?\b|\bwhere\b|\bwhich\b|\bwhat (?:country|city|state|"
-                        r"company|team|organi[sz]ation|group|name|nation|agency|party|"
-                        r"outlet|newspaper|firm|brand|app|film|movie|show|song|book)\b|"
-                        r"\bname\b", re.I)),
+    (
+        "number",
+        re.compile(
+            r"\bhow (?:much|many|long|far|old|big|large)\b|\bwhat (?:percentage|"
+            r"share|number|amount|price|sum)\b|\bcost\b|\bpaid?\b",
+            re.I,
+        ),
+    ),
+    (
+        "date",
+        re.compile(
+            r"\bwhen\b|\bwhat (?:year|date|day|month|time)\b|\bwhich (?:year|date|"
+            r"day|month)\b",
+            re.I,
+        ),
+    ),
+    (
+        "name",
+        re.compile(
+            r"\bwho(?:m|se)?\b|\bwhere\b|\bwhich\b|\bwhat (?:country|city|state|"
+            r"company|team|organi[sz]ation|group|name|nation|agency|party|"
+            r"outlet|newspaper|firm|brand|app|film|movie|show|song|book)\b|"
+            r"\bname\b",
+            re.I,
+        ),
+    ),
 )
 
 

@@ -20,14 +20,16 @@ def _parser() -> argparse.ArgumentParser:
         prog="article-qa",
         description="Ask questions of news articles; every answer is cited to exact sentences.",
     )
-    parser.add_argument("--store", help="store folder (default: ARTICLE_QA_STORE_PATH or the "
-                        "user data folder)")
+    parser.add_argument(
+        "--store", help="store folder (default: ARTICLE_QA_STORE_PATH or the user data folder)"
+    )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     ingest = sub.add_parser("ingest", help="add files or folders of articles to the store")
     ingest.add_argument("paths", nargs="+", metavar="PATH")
-    ingest.add_argument("--prune", action="store_true",
-                        help="also remove articles whose files are gone")
+    ingest.add_argument(
+        "--prune", action="store_true", help="also remove articles whose files are gone"
+    )
 
     ask = sub.add_parser("ask", help="answer one question")
     ask.add_argument("question")
@@ -55,7 +57,8 @@ def format_answer(answer: Answer) -> str:
     elif answer.related:
         lines.append("")
         lines.append("Related reading (not an answer):")
-        for p in answer.related[:3]:
+        firsts = {p.article_id: p for p in reversed(answer.related)}
+        for p in list(reversed(firsts.values()))[:3]:
             where = ", ".join(x for x in (p.source, p.published) if x)
             lines.append(f"  - {p.title}" + (f" ({where})" if where else ""))
     return "\n".join(lines)
@@ -71,8 +74,10 @@ def _open(args: argparse.Namespace, top_k: int | None = None) -> QAEngine:
 def _ready(engine: QAEngine) -> None:
     report = engine.ensure_corpus()
     if report is not None:
-        print(f"(empty store: ingested the bundled sample corpus: {len(report.added)} articles)",
-              file=sys.stderr)
+        print(
+            f"(empty store: ingested the bundled sample corpus: {len(report.added)} articles)",
+            file=sys.stderr,
+        )
 
 
 def _chat(engine: QAEngine) -> None:
@@ -96,8 +101,10 @@ def _chat(engine: QAEngine) -> None:
             continue
         print(format_answer(answer))
         print()
-        history += [{"role": "user", "content": question},
-                    {"role": "assistant", "content": answer.text}]
+        history += [
+            {"role": "user", "content": question},
+            {"role": "assistant", "content": answer.text},
+        ]
 
 
 def run(argv: Sequence[str] | None = None) -> int:
@@ -112,6 +119,7 @@ def run(argv: Sequence[str] | None = None) -> int:
         report = engine.ingest(args.paths, prune=args.prune, progress=sys.stderr.isatty())
         print(report.summary())
     elif args.command == "ask":
+        engine.check_question(args.question)
         _ready(engine)
         answer = engine.ask(args.question, as_of=args.as_of)
         if args.json:

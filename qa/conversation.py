@@ -17,8 +17,28 @@ from vectorstore.terms import terms, words
 Message = dict[str, Any]
 ROLES = {"user", "assistant", "system"}
 _ANAPHORA = {
-    "he", "she", "they", "them", "it", "its", "their", "theirs", "his", "her", "him", "this",
-    "that", "these", "those", "there", "then", "such", "same", "former", "latter", "other",
+    "he",
+    "she",
+    "they",
+    "them",
+    "it",
+    "its",
+    "their",
+    "theirs",
+    "his",
+    "her",
+    "him",
+    "this",
+    "that",
+    "these",
+    "those",
+    "there",
+    "then",
+    "such",
+    "same",
+    "former",
+    "latter",
+    "other",
 }
 _CONTINUATION = re.compile(
     r"^\s*(and|but|also|so|or|what about|how about|what else)\b",
@@ -50,7 +70,9 @@ def validate_history(history: Sequence[Message] | None) -> list[tuple[str, str]]
             raise InvalidInputError(f"history[{i}] must be a dict with 'role' and 'content'")
         role = message.get("role")
         if role not in ROLES:
-            raise InvalidInputError(f"history[{i}].role must be user, assistant or system, got {role!r}")
+            raise InvalidInputError(
+                f"history[{i}].role must be user, assistant or system, got {role!r}"
+            )
         turns.append((role, _content(message, i)))
     return turns
 
@@ -73,7 +95,7 @@ def contextualize(question: str, history: Sequence[tuple[str, str]]) -> str:
     for role, text in history:
         if role != "user" or not text.strip():
             continue
-        chain = [*chain[-(_MAX_TURNS_BACK - 1):], text] if depends_on_context(text) else [text]
+        chain = [*chain[-(_MAX_TURNS_BACK - 1) :], text] if depends_on_context(text) else [text]
         resolved = " ".join(chain)
     if resolved and depends_on_context(question):
         return f"{resolved} {question}"

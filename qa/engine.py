@@ -15,7 +15,7 @@ from ingest.models import Article
 from ingest.readers import read_paths
 from qa.conversation import Message, contextualize, validate_history
 from qa.extractive import ExtractiveAnswerer
-from qa.retrieval import HybridRetriever
+from qa.retrieval import HybridRetriever, as_of_day
 from qa.settings import Settings, load_settings
 from qa.types import Answer, Passage
 from vectorstore.indexer import Indexer, IngestReport
@@ -42,7 +42,9 @@ class QAEngine:
 
     @classmethod
     def open(
-        cls, store: str | os.PathLike | None = None, settings: Settings | None = None,
+        cls,
+        store: str | os.PathLike | None = None,
+        settings: Settings | None = None,
         **overrides: Any,
     ) -> QAEngine:
         """Open (or create) a store: a local folder by default, a Chroma server when
@@ -56,7 +58,9 @@ class QAEngine:
         embedder = Embedder(settings.embedding_model, settings.device, settings.embed_batch_size)
         if settings.chroma_host:
             article_store = ArticleStore.open_server(
-                settings.chroma_host, settings.chroma_port, settings.collection,
+                settings.chroma_host,
+                settings.chroma_port,
+                settings.collection,
                 settings.embedding_model,
             )
         else:
@@ -75,13 +79,19 @@ class QAEngine:
             raise InvalidInputError("give at least one file or folder to ingest")
         read = read_paths(paths, max_bytes=self.settings.max_file_bytes)
         chunker = Chunker(
-            self.embedder.count_tokens, min(self.settings.chunk_tokens, self.embedder.max_tokens),
+            self.embedder.count_tokens,
+            min(self.settings.chunk_tokens, self.embedder.max_tokens),
             self.settings.chunk_overlap_tokens,
         )
-        indexer = Indexer(self.store, self.embedder, chunker, self.settings.near_duplicate_threshold)
+        indexer = Indexer(
+            self.store, self.embedder, chunker, self.settings.near_duplicate_threshold
+        )
         return indexer.run(
-            read.articles, read.skipped, files_read=[str(f) for f in read.files],
-            prune=prune, progress=progress,
+            read.articles,
+            read.skipped,
+            files_read=[str(f) for f in read.files],
+            prune=prune,
+            progress=progress,
         )
 
     def ensure_corpus(self) -> IngestReport | None:
@@ -116,7 +126,7 @@ class QAEngine:
         }
 
     # ---- questions ---------------------------------------------------------------------------
-    def _check_question(self, question: object) -> str:
+    def check_question(self, question: object) -> str:
         if not isinstance(question, str):
             raise InvalidInputError(f"question must be a string, got {type(question).__name__}")
         if not question.strip():
@@ -131,17 +141,21 @@ class QAEngine:
     def retrieve(
         self, question: str, top_k: int | None = None, as_of: dt.date | str | None = None
     ) -> list[Passage]:
-        question = self._check_question(question)
+        question = self.check_question(question)
+        as_of_day(as_of)
         top_k = self.settings.top_k if top_k is None else top_k
         if not isinstance(top_k, int) or top_k <= 0:
             raise InvalidInputError(f"top_k must be > 0, got {top_k}")
         return self.retriever.retrieve(question, top_k, as_of=as_of)
 
     def ask(
-        self, question: str, history: Sequence[Message] | None = None,
+        self,
+        question: str,
+        history: Sequence[Message] | None = None,
         as_of: dt.date | str | None = None,
     ) -> Answer:
-        question = self._check_question(question)
+        question = self.check_question(question)
+        as_of_day(as_of)
         turns = validate_history(history)
         query = contextualize(question, turns)
         return self.answerer.answer(question, query, top_k=self.settings.top_k, as_of=as_of)

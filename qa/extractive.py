@@ -73,8 +73,13 @@ class Abstention:
 
 class ExtractiveAnswerer:
     def __init__(
-        self, retriever: HybridRetriever, embedder: Embedder, max_sentences: int = 3,
-        passages: int = 8, max_candidates: int = 48, weights: Weights | None = None,
+        self,
+        retriever: HybridRetriever,
+        embedder: Embedder,
+        max_sentences: int = 3,
+        passages: int = 8,
+        max_candidates: int = 48,
+        weights: Weights | None = None,
         abstention: Abstention | None = None,
     ) -> None:
         if max_sentences <= 0:
@@ -102,8 +107,12 @@ class ExtractiveAnswerer:
         confidence = self.abstention.probability(best.features)
         if confidence < self.abstention.threshold:
             return Answer(
-                question, ABSTAIN_TEXT, True, related=passages[:top_k],
-                confidence=confidence, query=query,
+                question,
+                ABSTAIN_TEXT,
+                True,
+                related=passages[:top_k],
+                confidence=confidence,
+                query=query,
             )
         chosen = self._select(scored)
         return _compose(question, query, chosen, confidence)
@@ -162,9 +171,12 @@ class ExtractiveAnswerer:
                 "short": 1.0 if len(c.text.split()) < 6 else 0.0,
             }
             score = (
-                w.dense * features["dense"] + w.lexical * features["lexical"]
-                + w.passage * features["passage"] + w.kind * features["kind"]
-                + w.novelty * features["novelty"] - w.short * features["short"]
+                w.dense * features["dense"]
+                + w.lexical * features["lexical"]
+                + w.passage * features["passage"]
+                + w.kind * features["kind"]
+                + w.novelty * features["novelty"]
+                - w.short * features["short"]
             )
             features["score"] = score
             scored.append(Scored(c, vector, features, score))
@@ -211,8 +223,15 @@ def _compose(question: str, query: str, chosen: list[Scored], confidence: float)
         p = c.passage
         citations.append(
             Citation(
-                number=number, article_id=p.article_id, title=p.title, source=p.source,
-                published=p.published, url=p.url, quote=c.text, start=c.start, end=c.end,
+                number=number,
+                article_id=p.article_id,
+                title=p.title,
+                source=p.source,
+                published=p.published,
+                url=p.url,
+                quote=c.text,
+                start=c.start,
+                end=c.end,
             )
         )
         parts.append(f"{c.text} [{number}]")

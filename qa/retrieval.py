@@ -15,7 +15,8 @@ from vectorstore.store import ArticleStore
 RRF_K = 60
 
 
-def _day(value: dt.date | str | None) -> int | None:
+def as_of_day(value: dt.date | str | None) -> int | None:
+    """The day number of an as_of date; a bad date is an InvalidInputError."""
     if value is None:
         return None
     day = day_number(value.isoformat() if isinstance(value, dt.date) else str(value))
@@ -26,8 +27,12 @@ def _day(value: dt.date | str | None) -> int | None:
 
 class HybridRetriever:
     def __init__(
-        self, store: ArticleStore, embedder: Embedder, candidates: int = 40,
-        dense_weight: float = 1.0, lexical_weight: float = 1.0,
+        self,
+        store: ArticleStore,
+        embedder: Embedder,
+        candidates: int = 40,
+        dense_weight: float = 1.0,
+        lexical_weight: float = 1.0,
     ) -> None:
         if candidates <= 0:
             raise ValueError(f"candidates must be > 0, got {candidates}")
@@ -38,13 +43,16 @@ class HybridRetriever:
         self.lexical_weight = lexical_weight
 
     def retrieve(
-        self, query: str, top_k: int, as_of: dt.date | str | None = None,
+        self,
+        query: str,
+        top_k: int,
+        as_of: dt.date | str | None = None,
         query_vector: np.ndarray | None = None,
     ) -> list[Passage]:
         """The `top_k` best passages; with `as_of`, only articles published by then (or undated)."""
         if top_k <= 0:
             raise ValueError(f"top_k must be > 0, got {top_k}")
-        limit = _day(as_of)
+        limit = as_of_day(as_of)
         lexical = self.store.lexical()
         mask = None
         where = None
@@ -68,9 +76,16 @@ class HybridRetriever:
                 continue  # not committed (an interrupted ingest) or removed since
             passages.append(
                 Passage(
-                    chunk_id=chunk.id, article_id=chunk.article_id, title=chunk.title,
-                    source=chunk.source, published=chunk.published, url=chunk.url,
-                    text=chunk.text, start=chunk.start, end=chunk.end, score=score,
+                    chunk_id=chunk.id,
+                    article_id=chunk.article_id,
+                    title=chunk.title,
+                    source=chunk.source,
+                    published=chunk.published,
+                    url=chunk.url,
+                    text=chunk.text,
+                    start=chunk.start,
+                    end=chunk.end,
+                    score=score,
                 )
             )
         return passages[:top_k]

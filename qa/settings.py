@@ -24,13 +24,17 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="ARTICLE_QA_", extra="forbid")
 
     store_path: Path = Field(default_factory=default_store_path)
-    chroma_host: str | None = None  # set to use a Chroma server (chroma run) instead of a local store
+    chroma_host: str | None = (
+        None  # set to use a Chroma server (chroma run) instead of a local store
+    )
     chroma_port: int = 8000
     collection: str = "articles"
     embedding_model: str = DEFAULT_MODEL
     device: str = "cpu"
     embed_batch_size: int = 32
-    chunk_tokens: int = 254  # word pieces per chunk, title prefix included (the model window is 256)
+    chunk_tokens: int = (
+        254  # word pieces per chunk, title prefix included (the model window is 256)
+    )
     chunk_overlap_tokens: int = 48  # at most this many word pieces of whole sentences repeat
     top_k: int = 5
     candidates: int = 40  # passages each retriever proposes before fusion
@@ -41,8 +45,13 @@ class Settings(BaseSettings):
     bundled_corpus: Path = BUNDLED_CORPUS
 
     @field_validator(
-        "chroma_port", "embed_batch_size", "top_k", "candidates", "max_answer_sentences",
-        "max_question_chars", "max_file_bytes",
+        "chroma_port",
+        "embed_batch_size",
+        "top_k",
+        "candidates",
+        "max_answer_sentences",
+        "max_question_chars",
+        "max_file_bytes",
     )
     @classmethod
     def _positive(cls, value: int, info) -> int:  # noqa: ANN001

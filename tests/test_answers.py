@@ -68,7 +68,10 @@ def test_abstains_when_the_articles_do_not_answer(engine: QAEngine, question: st
 def test_follow_up_uses_the_conversation(engine: QAEngine):
     history = [
         {"role": "user", "content": "What did Türkiye buy from Russia in 2017?"},
-        {"role": "assistant", "content": engine.ask("What did Türkiye buy from Russia in 2017?").text},
+        {
+            "role": "assistant",
+            "content": engine.ask("What did Türkiye buy from Russia in 2017?").text,
+        },
     ]
     answer = engine.ask("How much did they cost?", history=history)
     assert not answer.abstained

@@ -7,13 +7,12 @@ import shutil
 from pathlib import Path
 
 import pytest
+from conftest import CORPUS, article_id
 
 from ingest.chunking import embedding_text
 from ingest.errors import ModelMismatchError, StoreBusyError
 from qa.engine import ArticleNotFoundError, QAEngine
 from vectorstore.store import ArticleStore
-
-from conftest import CORPUS, article_id
 
 KREMLIN = "000_571dbf1d854c2ca6.txt"
 VISIT = "003_6717c59d2c368da4.txt"
@@ -108,8 +107,14 @@ def test_bad_files_are_skipped_and_the_run_goes_on(make_engine, tmp_path):
     report = engine.ingest([folder])
     assert len(report.added) == 3
     reasons = {Path(s.origin.split("#")[0]).name: s.reason for s in report.skipped}
-    assert set(reasons) >= {"empty.txt", "binary.txt", "latin.txt", "broken.json", "lines.jsonl",
-                            "image.png"}
+    assert set(reasons) >= {
+        "empty.txt",
+        "binary.txt",
+        "latin.txt",
+        "broken.json",
+        "lines.jsonl",
+        "image.png",
+    }
     assert all(reason for reason in reasons.values())
 
 
@@ -125,10 +130,19 @@ def test_interrupted_ingest_then_rerun_equals_a_clean_run(make_engine, tmp_path,
         calls["n"] += 1
         if calls["n"] == 2:  # chunks of the second article land, its record never does
             chroma._chunks.upsert(
-                ids=[c.id for c in chunks], embeddings=args[0],
+                ids=[c.id for c in chunks],
+                embeddings=args[0],
                 documents=[c.text for c in chunks],
-                metadatas=[{"article_id": article.id, "index": c.index, "start": c.start,
-                            "end": c.end, "title": article.title} for c in chunks],
+                metadatas=[
+                    {
+                        "article_id": article.id,
+                        "index": c.index,
+                        "start": c.start,
+                        "end": c.end,
+                        "title": article.title,
+                    }
+                    for c in chunks
+                ],
             )
             raise KeyboardInterrupt
         return real_add(article, chunks, *args, **kwargs)
@@ -138,8 +152,10 @@ def test_interrupted_ingest_then_rerun_equals_a_clean_run(make_engine, tmp_path,
         engine.ingest([CORPUS])
     monkeypatch.setattr(chroma, "add_article", real_add)
     assert len(engine.articles()) == 1
-    assert all(p.article_id in {r.id for r in engine.articles()}
-               for p in engine.retrieve("TurkStream pipeline Kalın", top_k=5))
+    assert all(
+        p.article_id in {r.id for r in engine.articles()}
+        for p in engine.retrieve("TurkStream pipeline Kalın", top_k=5)
+    )
     report = engine.ingest([CORPUS])
     assert report.repaired_chunks > 0
     assert snapshot(engine) == snapshot(clean)
@@ -147,7 +163,9 @@ def test_interrupted_ingest_then_rerun_equals_a_clean_run(make_engine, tmp_path,
 
 def test_opening_with_another_model_is_a_clear_error(engine: QAEngine):
     with pytest.raises(ModelMismatchError, match="all-MiniLM-L6-v2"):
-        ArticleStore.open_local(engine.settings.store_path, engine.settings.collection, "other/model")
+        ArticleStore.open_local(
+            engine.settings.store_path, engine.settings.collection, "other/model"
+        )
 
 
 def test_one_writer_at_a_time(engine: QAEngine):

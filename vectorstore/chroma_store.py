@@ -9,13 +9,14 @@ article record is missing are leftovers of an interrupted run, ignored by reader
 
 from __future__ import annotations
 
+import functools
 import uuid
-from collections.abc import Iterator, Sequence
-from typing import Any
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any, TypeVar
 
 import numpy as np
 
-from ingest.errors import ModelMismatchError, StoreError
+from ingest.errors import ArticleQAError, ModelMismatchError, StoreError
 from ingest.models import Article, Chunk
 from vectorstore.records import (
     ArticleRecord,
@@ -26,7 +27,26 @@ from vectorstore.records import (
     stored_chunk,
 )
 
+T = TypeVar("T")
 SCHEMA_VERSION = 1
+
+
+def _guarded(method: Callable[..., T]) -> Callable[..., T]:
+    """Chroma and transport failures (a server gone away, a broken folder) become StoreError."""
+
+    @functools.wraps(method)
+    def wrapper(self: ChromaStore, *args: Any, **kwargs: Any) -> T:
+        try:
+            return method(self, *args, **kwargs)
+        except (ArticleQAError, KeyboardInterrupt):
+            raise
+        except Exception as exc:
+            kind = "server" if self.location.startswith("http") else "store"
+            raise StoreError(f"the Chroma {kind} at {self.location} failed: {exc}") from exc
+
+    return wrapper
+
+
 PAGE = 2000
 
 
@@ -43,11 +63,15 @@ class ChromaStore:
         meta = {"embedding_model": self.model_name, "schema_version": SCHEMA_VERSION}
         try:
             collection = self.client.get_or_create_collection(
-                full_name, embedding_function=None, metadata=meta,
+                full_name,
+                embedding_function=None,
+                metadata=meta,
                 configuration={"hnsw": {"space": "cosine"}},
             )
         except Exception as exc:
-            raise StoreError(f"cannot open collection {full_name!r} at {self.location}: {exc}") from exc
+            raise StoreError(
+                f"cannot open collection {full_name!r} at {self.location}: {exc}"
+            ) from exc
         built_with = (collection.metadata or {}).get("embedding_model")
         if built_with and built_with != self.model_name:
             raise ModelMismatchError(
@@ -58,6 +82,7 @@ class ChromaStore:
         return collection
 
     # ---- metadata -------------------------------------------------------------------------
+    @_guarded
     def _meta(self) -> dict[str, Any]:
         self._chunks = self.client.get_collection(f"{self.name}-chunks", embedding_function=None)
         return dict(self._chunks.metadata or {})
@@ -67,6 +92,7 @@ class ChromaStore:
         """Changes whenever the set of committed articles changes (keys the lexical index cache)."""
         return str(self._meta().get("revision", "empty"))
 
+    @_guarded
     def bump_revision(self, dimension: int) -> str:
         meta = self._meta()
         known = meta.get("embedding_dim")
@@ -80,7 +106,9 @@ class ChromaStore:
         return meta["revision"]
 
     # ---- reads ------------------------------------------------------------------------------
-    def _pages(self, collection: Any, include: list[str], where: dict | None = None) -> Iterator[dict]:
+    def _pages(
+        self, collection: Any, include: list[str], where: dict | None = None
+    ) -> Iterator[dict]:
         offset = 0
         while True:
             page = collection.get(include=include, limit=PAGE, offset=offset, where=where)
@@ -89,6 +117,7 @@ class ChromaStore:
             yield page
             offset += len(page["ids"])
 
+    @_guarded
     def article_records(self) -> dict[str, ArticleRecord]:
         records = {}
         for page in self._pages(self._articles, ["metadatas"]):
@@ -96,15 +125,18 @@ class ChromaStore:
                 records[article_id] = record_from_metadata(article_id, meta)
         return records
 
+    @_guarded
     def article(self, article_id: str) -> Article | None:
         got = self._articles.get(ids=[article_id], include=["metadatas", "documents"])
         if not got["ids"]:
             return None
         return record_from_metadata(article_id, got["metadatas"][0]).to_article(got["documents"][0])
 
+    @_guarded
     def count_chunks(self) -> int:
         return int(self._chunks.count())
 
+    @_guarded
     def chunks(self, ids: Sequence[str]) -> dict[str, StoredChunk]:
         if not ids:
             return {}
@@ -114,29 +146,49 @@ class ChromaStore:
             for cid, doc, meta in zip(got["ids"], got["documents"], got["metadatas"], strict=True)
         }
 
-    def all_chunks(self) -> Iterator[StoredChunk]:
-        for page in self._pages(self._chunks, ["metadatas", "documents"]):
-            for cid, doc, meta in zip(page["ids"], page["documents"], page["metadatas"], strict=True):
-                yield stored_chunk(cid, doc, meta)
+    @_guarded
+    def all_chunks(self) -> list[StoredChunk]:
+        return [
+            stored_chunk(cid, doc, meta)
+            for page in self._pages(self._chunks, ["metadatas", "documents"])
+            for cid, doc, meta in zip(
+                page["ids"], page["documents"], page["metadatas"], strict=True
+            )
+        ]
 
+    @_guarded
     def chunk_ids_of(self, article_id: str) -> list[str]:
         return list(self._chunks.get(where={"article_id": article_id}, include=[])["ids"])
 
-    def query(self, vector: np.ndarray, k: int, where: dict | None = None) -> list[tuple[str, float]]:
+    @_guarded
+    def query(
+        self, vector: np.ndarray, k: int, where: dict | None = None
+    ) -> list[tuple[str, float]]:
         """Nearest chunks as (chunk id, cosine similarity)."""
         total = self.count_chunks()
         if total == 0:
             return []
         found = self._chunks.query(
-            query_embeddings=[vector.astype(np.float32)], n_results=min(k, total), where=where,
+            query_embeddings=[vector.astype(np.float32)],
+            n_results=min(k, total),
+            where=where,
             include=["distances"],
         )
-        return [(cid, 1.0 - float(d)) for cid, d in zip(found["ids"][0], found["distances"][0], strict=True)]
+        return [
+            (cid, 1.0 - float(d))
+            for cid, d in zip(found["ids"][0], found["distances"][0], strict=True)
+        ]
 
     # ---- writes -----------------------------------------------------------------------------
+    @_guarded
     def add_article(
-        self, article: Article, chunks: Sequence[Chunk], vectors: np.ndarray,
-        origins: tuple[str, ...], duplicates: tuple[dict, ...] = (), minhash: str = "",
+        self,
+        article: Article,
+        chunks: Sequence[Chunk],
+        vectors: np.ndarray,
+        origins: tuple[str, ...],
+        duplicates: tuple[dict, ...] = (),
+        minhash: str = "",
     ) -> None:
         """Write the chunks, then the article record that commits them."""
         batch = max(1, min(PAGE, self.client.get_max_batch_size()))
@@ -157,6 +209,7 @@ class ChromaStore:
             metadatas=[article_metadata(article, len(chunks), origins, duplicates, minhash)],
         )
 
+    @_guarded
     def update_record(self, record: ArticleRecord, **changes: Any) -> None:
         """Rewrite an article record's bookkeeping (origins, duplicates) without touching vectors."""
         current = self._articles.get(ids=[record.id], include=["metadatas"])
@@ -169,11 +222,13 @@ class ChromaStore:
             meta[key] = _json(value)
         self._articles.update(ids=[record.id], metadatas=[meta])
 
+    @_guarded
     def delete_article(self, article_id: str) -> None:
         """Remove the record first (uncommitting the article), then its chunks."""
         self._articles.delete(ids=[article_id])
         self._chunks.delete(where={"article_id": article_id})
 
+    @_guarded
     def repair(self) -> int:
         """Delete chunks left by an interrupted run (no committed article record); returns how many."""
         committed = set(self._articles.get(include=[])["ids"])

@@ -103,7 +103,9 @@ class Indexer:
             plan = self._plan(articles, records, report)
             self._embed_and_write(plan, report, progress)
             for new_id, old_id in plan.replaced.items():
-                self._detach(records, old_id, {a.origin for a in plan.new if a.id == new_id}, report)
+                self._detach(
+                    records, old_id, {a.origin for a in plan.new if a.id == new_id}, report
+                )
             if prune:
                 self._prune(records, articles, set(files_read), exists, report)
             if report.changed:
@@ -145,7 +147,10 @@ class Indexer:
         return plan
 
     def _same_text(
-        self, article: Article, records: dict[str, ArticleRecord], planned: dict[str, Article],
+        self,
+        article: Article,
+        records: dict[str, ArticleRecord],
+        planned: dict[str, Article],
         report: IngestReport,
     ) -> None:
         if article.id in planned:
@@ -178,8 +183,11 @@ class Indexer:
         if record is None:
             return  # kept article is new in this run; its record is written later
         entry = {
-            "origin": article.origin, "title": article.title, "source": article.source,
-            "url": article.url, "similarity": round(similarity, 3),
+            "origin": article.origin,
+            "title": article.title,
+            "source": article.source,
+            "url": article.url,
+            "similarity": round(similarity, 3),
         }
         others = tuple(d for d in record.duplicates if d.get("origin") != article.origin)
         duplicates = (*others, entry)
@@ -189,7 +197,9 @@ class Indexer:
     # ---- writing -----------------------------------------------------------------------------
     def _embed_and_write(self, plan: _Plan, report: IngestReport, progress: bool) -> None:
         bar = tqdm(
-            total=len(plan.new), unit="article", desc="ingest",
+            total=len(plan.new),
+            unit="article",
+            desc="ingest",
             disable=not progress or len(plan.new) < 20,
         )
         pending: list[tuple[Article, list[Chunk]]] = []
@@ -214,7 +224,10 @@ class Indexer:
             part = vectors[offset : offset + len(chunks)]
             offset += len(chunks)
             self.store.chroma.add_article(
-                article, chunks, np.asarray(part), origins=(article.origin,),
+                article,
+                chunks,
+                np.asarray(part),
+                origins=(article.origin,),
                 minhash=plan.minhash[article.id],
             )
             (report.updated if article.id in plan.replaced else report.added).append(article.id)
@@ -224,7 +237,10 @@ class Indexer:
 
     # ---- removal -----------------------------------------------------------------------------
     def _detach(
-        self, records: dict[str, ArticleRecord], article_id: str, origins: set[str],
+        self,
+        records: dict[str, ArticleRecord],
+        article_id: str,
+        origins: set[str],
         report: IngestReport,
     ) -> None:
         """Take `origins` off an article; an article left with none is deleted."""
@@ -240,8 +256,12 @@ class Indexer:
             report.removed.append(article_id)
 
     def _prune(
-        self, records: dict[str, ArticleRecord], articles: Sequence[Article], files_read: set[str],
-        exists: Callable[[str], bool], report: IngestReport,
+        self,
+        records: dict[str, ArticleRecord],
+        articles: Sequence[Article],
+        files_read: set[str],
+        exists: Callable[[str], bool],
+        report: IngestReport,
     ) -> None:
         seen = {a.origin for a in articles}
 

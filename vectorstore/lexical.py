@@ -24,7 +24,11 @@ _REVISION = "revision.txt"
 
 class LexicalIndex:
     def __init__(
-        self, ids: Sequence[str], days: Sequence[int], retriever, revision: str  # noqa: ANN001
+        self,
+        ids: Sequence[str],
+        days: Sequence[int],
+        retriever,
+        revision: str,  # noqa: ANN001
     ) -> None:
         self.ids = list(ids)
         self.days = np.asarray(days, dtype=np.int64)  # publication day of each chunk (-1 unknown)
@@ -44,7 +48,9 @@ class LexicalIndex:
         retriever.index([terms(t) or ["<empty>"] for t in texts], show_progress=False)
         return cls(ids, days, retriever, revision)
 
-    def search(self, query: str, k: int, allowed: np.ndarray | None = None) -> list[tuple[str, float]]:
+    def search(
+        self, query: str, k: int, allowed: np.ndarray | None = None
+    ) -> list[tuple[str, float]]:
         """Top chunks as (chunk id, BM25 score); `allowed` is a 0/1 mask over `self.ids`."""
         query_terms = terms(query)
         if self._bm25 is None or not query_terms:

@@ -43,14 +43,23 @@ class ArticleRecord:
 
     def to_article(self, text: str) -> Article:
         return Article(
-            title=self.title, text=text, origin=self.origin, source=self.source,
-            authors=self.authors, published=self.published, url=self.url,
-            section=self.section, id=self.id,
+            title=self.title,
+            text=text,
+            origin=self.origin,
+            source=self.source,
+            authors=self.authors,
+            published=self.published,
+            url=self.url,
+            section=self.section,
+            id=self.id,
         )
 
 
 def article_metadata(
-    article: Article, n_chunks: int, origins: tuple[str, ...], duplicates: tuple[dict, ...],
+    article: Article,
+    n_chunks: int,
+    origins: tuple[str, ...],
+    duplicates: tuple[dict, ...],
     minhash: str,
 ) -> dict[str, Any]:
     meta: dict[str, Any] = {
