@@ -13,6 +13,7 @@ import re
 import resource
 import statistics
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -31,6 +32,13 @@ def main() -> int:
     parser.add_argument("--questions", type=int, default=0, help="only the first N questions")
     parser.add_argument("--no-as-of", action="store_true", help="do not pass the quiz date")
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results")
+    parser.add_argument(
+        "--ingest-only",
+        type=int,
+        default=0,
+        metavar="N",
+        help="measure ingest of the first N articles into a fresh store, then stop",
+    )
     args = parser.parse_args()
     if not (args.data / "articles.jsonl").exists():
         print(f"no benchmark data at {args.data}", file=sys.stderr)
@@ -38,9 +46,17 @@ def main() -> int:
     sys.path.insert(0, str(ROOT))
     from qa.engine import QAEngine
 
+    source = args.data / "articles.jsonl"
+    if args.ingest_only:
+        work = Path(tempfile.mkdtemp(prefix="aqa-bench-"))
+        args.store = work / "store"
+        lines = source.read_text().splitlines()[: args.ingest_only]
+        source = work / "articles.jsonl"
+        source.write_text("\n".join(lines) + "\n")
     engine = QAEngine.open(store=args.store)
+    engine.embedder.encode(["warm up"])  # load the model first: its start-up is not ingest speed
     t0 = time.perf_counter()
-    report = engine.ingest([args.data / "articles.jsonl"], progress=True)
+    report = engine.ingest([source], progress=True)
     ingest_s = time.perf_counter() - t0
     figures: dict[str, object] = {"ingest_summary": report.summary().splitlines()[0]}
     if report.added:
@@ -54,6 +70,10 @@ def main() -> int:
             chunks=report.chunks,
             peak_rss_mib=round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
         )
+    if args.ingest_only:
+        for key, value in figures.items():
+            print(f"{key}: {value}")
+        return 0
     urls_of: dict[str, set[str]] = {}
     for record in engine.articles():
         urls = {record.url} if record.url else set()

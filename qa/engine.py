@@ -35,7 +35,14 @@ class QAEngine:
         self.settings = settings
         self.store = store
         self.embedder = embedder
-        self.retriever = HybridRetriever(store, embedder, candidates=settings.candidates)
+        self.retriever = HybridRetriever(
+            store,
+            embedder,
+            candidates=settings.candidates,
+            recency_weight=settings.recency_weight,
+            recency_half_life=settings.recency_half_life_days,
+            per_article=settings.max_passages_per_article,
+        )
         self.answerer = ExtractiveAnswerer(
             self.retriever, embedder, max_sentences=settings.max_answer_sentences
         )

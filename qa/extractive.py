@@ -28,12 +28,12 @@ class Weights:
     """How sentence features combine into a score (tuned on RealTimeQA dev, see bench/)."""
 
     dense: float = 1.0
-    lexical: float = 0.6
-    passage: float = 0.25
-    kind: float = 0.15
-    novelty: float = 0.1
-    short: float = 0.3
-    extra_margin: float = 0.08  # further sentences must score within this of the best
+    lexical: float = 1.0
+    passage: float = 0.15
+    kind: float = 0.35
+    novelty: float = 0.2
+    short: float = 0.2
+    extra_margin: float = 0.3  # further sentences must score within this of the best
 
 
 @dataclass(frozen=True)
@@ -78,7 +78,7 @@ class ExtractiveAnswerer:
         embedder: Embedder,
         max_sentences: int = 3,
         passages: int = 8,
-        max_candidates: int = 48,
+        max_candidates: int = 16,
         weights: Weights | None = None,
         abstention: Abstention | None = None,
     ) -> None:

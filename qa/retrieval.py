@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 
 import numpy as np
 
@@ -33,6 +34,9 @@ class HybridRetriever:
         candidates: int = 40,
         dense_weight: float = 1.0,
         lexical_weight: float = 1.0,
+        recency_weight: float = 1.0,
+        recency_half_life: float = 14.0,
+        per_article: int = 2,
     ) -> None:
         if candidates <= 0:
             raise ValueError(f"candidates must be > 0, got {candidates}")
@@ -41,6 +45,9 @@ class HybridRetriever:
         self.candidates = candidates
         self.dense_weight = dense_weight
         self.lexical_weight = lexical_weight
+        self.recency_weight = recency_weight
+        self.recency_half_life = recency_half_life
+        self.per_article = per_article
 
     def retrieve(
         self,
@@ -67,13 +74,23 @@ class HybridRetriever:
         for weight, ranking in ((self.dense_weight, dense), (self.lexical_weight, sparse)):
             for rank, (chunk_id, _) in enumerate(ranking):
                 fused[chunk_id] = fused.get(chunk_id, 0.0) + weight / (RRF_K + rank + 1)
-        best = sorted(fused.items(), key=lambda item: -item[1])[: max(top_k, 1) * 2]
-        chunks = self.store.chroma.chunks([cid for cid, _ in best])
+        chunks = self.store.chroma.chunks(list(fused))
+        if limit is not None and self.recency_weight:
+            # news asked about "as of" a day: the latest reporting before it counts most
+            for chunk_id, chunk in chunks.items():
+                day = day_number(chunk.published)
+                if day != UNKNOWN_DAY:
+                    age = max(limit - day, 0) / self.recency_half_life
+                    fused[chunk_id] += self.recency_weight * math.exp(-age) / (RRF_K + 1)
         passages = []
-        for chunk_id, score in best:
+        per_article: dict[str, int] = {}
+        for chunk_id, score in sorted(fused.items(), key=lambda item: -item[1]):
             chunk = chunks.get(chunk_id)
             if chunk is None or chunk_id not in lexical.position:
                 continue  # not committed (an interrupted ingest) or removed since
+            if per_article.get(chunk.article_id, 0) >= self.per_article:
+                continue  # room for other articles
+            per_article[chunk.article_id] = per_article.get(chunk.article_id, 0) + 1
             passages.append(
                 Passage(
                     chunk_id=chunk.id,
@@ -88,4 +105,6 @@ class HybridRetriever:
                     score=score,
                 )
             )
-        return passages[:top_k]
+            if len(passages) == top_k:
+                break
+        return passages

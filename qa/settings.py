@@ -38,6 +38,9 @@ class Settings(BaseSettings):
     chunk_overlap_tokens: int = 48  # at most this many word pieces of whole sentences repeat
     top_k: int = 5
     candidates: int = 40  # passages each retriever proposes before fusion
+    max_passages_per_article: int = 2  # room for other articles among the top passages
+    recency_weight: float = 1.0  # with as_of: weight of the recency prior in the fusion
+    recency_half_life_days: float = 14.0
     max_answer_sentences: int = 3
     max_question_chars: int = 1000
     max_file_bytes: int = 50 * 1024 * 1024
@@ -56,6 +59,13 @@ class Settings(BaseSettings):
     @classmethod
     def _positive(cls, value: int, info) -> int:  # noqa: ANN001
         if value <= 0:
+            raise ValueError(f"{info.field_name} must be > 0, got {value}")
+        return value
+
+    @field_validator("recency_weight", "recency_half_life_days")
+    @classmethod
+    def _non_negative(cls, value: float, info) -> float:  # noqa: ANN001
+        if value < 0 or (info.field_name == "recency_half_life_days" and value == 0):
             raise ValueError(f"{info.field_name} must be > 0, got {value}")
         return value
 
