@@ -55,6 +55,8 @@ class Embedder:
         from transformers.utils import logging as transformers_logging
 
         transformers_logging.disable_progress_bar()
+        # token counting measures whole texts on purpose; the "longer than max length" note is noise
+        transformers_logging.set_verbosity_error()
         path = resolve_model_path(self.model_name)
         if os.path.isdir(path):
             os.environ.setdefault("HF_HUB_OFFLINE", "1")
