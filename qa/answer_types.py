@@ -92,3 +92,52 @@ def novelty(sentence: str, question: str) -> float:
         return 0.0
     q = fold(question)
     return sum(1 for f in found if fold(f).strip(" .,") not in q) / len(found)
+
+
+_QUESTION_WORDS = {
+    "who",
+    "what",
+    "when",
+    "where",
+    "which",
+    "why",
+    "how",
+    "did",
+    "does",
+    "do",
+    "is",
+    "are",
+    "was",
+    "were",
+    "will",
+    "can",
+    "could",
+    "should",
+    "has",
+    "have",
+    "and",
+    "in",
+    "on",
+    "the",
+    "a",
+    "an",
+}
+
+
+def question_names(question: str) -> list[str]:
+    """Capitalised words of a question (names of people, places, outlets), folded."""
+    found = []
+    for match in re.finditer(r"\b[A-ZÀ-ÖØ-ÞĞİŞ][\w’'-]*", question):
+        word = fold(match.group()).strip("'’")
+        if word and word not in _QUESTION_WORDS:
+            found.append(word)
+    return found
+
+
+def missing_names(names: list[str], text: str) -> float:
+    """Share of the question's names that `text` never mentions (a near miss asks about India
+    where the article speaks of Türkiye)."""
+    if not names:
+        return 0.0
+    folded = fold(text)
+    return sum(1 for n in names if n not in folded) / len(names)

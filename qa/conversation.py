@@ -44,7 +44,6 @@ _CONTINUATION = re.compile(
     r"^\s*(and|but|also|so|or|what about|how about|what else)\b",
     re.IGNORECASE,
 )
-_MAX_TURNS_BACK = 3
 
 
 def _content(message: Message, index: int) -> str:
@@ -89,14 +88,12 @@ def depends_on_context(question: str) -> bool:
 
 
 def contextualize(question: str, history: Sequence[tuple[str, str]]) -> str:
-    """The query to search for `question` after `history` (earlier user turns resolved in order)."""
-    resolved = ""
-    chain: list[str] = []
+    """The query to search for `question` after `history`: a question that leans on earlier turns
+    is searched together with the last user question that stood on its own (the topic)."""
+    if not depends_on_context(question):
+        return question
+    topic = ""
     for role, text in history:
-        if role != "user" or not text.strip():
-            continue
-        chain = [*chain[-(_MAX_TURNS_BACK - 1) :], text] if depends_on_context(text) else [text]
-        resolved = " ".join(chain)
-    if resolved and depends_on_context(question):
-        return f"{resolved} {question}"
-    return question
+        if role == "user" and text.strip() and (not topic or not depends_on_context(text)):
+            topic = text.strip()
+    return f"{topic} {question}" if topic else question

@@ -14,7 +14,7 @@ import numpy as np
 
 from ingest.embedder import Embedder
 from ingest.sentences import sentence_spans
-from qa.answer_types import expected_kind, novelty, offers
+from qa.answer_types import expected_kind, missing_names, novelty, offers, question_names
 from qa.retrieval import HybridRetriever
 from qa.types import Answer, Citation, Passage
 from vectorstore.terms import terms
@@ -139,10 +139,11 @@ class ExtractiveAnswerer:
         idf = self._idf()
         query_terms = set(terms(query)) | set(terms(question))
         asked = set(terms(question))
-        # ranking leans on the latest question's own words; the abstention features weigh the
-        # whole (follow-up resolved) query alike
+        # Ranking leans on the latest question's own words; the abstention features weigh the
+        # words of earlier turns (a follow-up's topic) at half, and judge names separately.
         rank_weight = {t: idf(t) * (2.0 if t in asked else 1.0) for t in query_terms}
-        judge_weight = {t: idf(t) for t in query_terms}
+        judge_weight = {t: idf(t) * (1.0 if t in asked else 0.5) for t in query_terms}
+        names = question_names(question)
 
         def covered(text: str, weight: dict[str, float]) -> float:
             present = set(terms(text))
@@ -165,6 +166,7 @@ class ExtractiveAnswerer:
                 "lexical": lexical[i],
                 "support": support[i],
                 "coverage": coverage[c.passage.chunk_id],
+                "missing_names": missing_names(names, f"{c.passage.title}\n{c.passage.text}"),
                 "passage": 1.0 / (1.0 + c.rank),
                 "kind": offers(kind, c.text, question),
                 "novelty": novelty(c.text, question),
