@@ -32,9 +32,7 @@ def fit(
 
 
 def features_of(engine, question: str, query: str, as_of: str | None = None):  # noqa: ANN001, ANN201
-    query_vector = engine.embedder.encode([query])[0]
-    passages = engine.retriever.retrieve(query, 8, as_of=as_of, query_vector=query_vector)
-    scored = engine.answerer.score(question, query, query_vector, passages)
+    _, scored = engine.answerer.rank(question, query, as_of=as_of)
     return scored[0] if scored else None
 
 

@@ -44,7 +44,10 @@ class QAEngine:
             per_article=settings.max_passages_per_article,
         )
         self.answerer = ExtractiveAnswerer(
-            self.retriever, embedder, max_sentences=settings.max_answer_sentences
+            self.retriever,
+            embedder,
+            max_sentences=settings.max_answer_sentences,
+            per_article=settings.answer_passages_per_article,
         )
 
     @classmethod

@@ -79,6 +79,7 @@ class ExtractiveAnswerer:
         max_sentences: int = 3,
         passages: int = 8,
         max_candidates: int = 16,
+        per_article: int = 2,
         weights: Weights | None = None,
         abstention: Abstention | None = None,
     ) -> None:
@@ -89,18 +90,29 @@ class ExtractiveAnswerer:
         self.max_sentences = max_sentences
         self.passages = passages
         self.max_candidates = max_candidates
+        self.per_article = per_article
         self.weights = weights or Weights()
         self.abstention = abstention or Abstention.load()
         self._cache: OrderedDict[tuple[str, int, int], np.ndarray] = OrderedDict()
 
+    def rank(
+        self, question: str, query: str, top_k: int = 5, as_of: dt.date | str | None = None
+    ) -> tuple[list[Passage], list[Scored]]:
+        """The passages read for `query` and their sentences, best first."""
+        query_vector = self.embedder.encode([query])[0]
+        passages = self.retriever.retrieve(
+            query,
+            max(top_k, self.passages),
+            as_of=as_of,
+            query_vector=query_vector,
+            per_article=self.per_article,
+        )
+        return passages, self.score(question, query, query_vector, passages)
+
     def answer(
         self, question: str, query: str, top_k: int = 5, as_of: dt.date | str | None = None
     ) -> Answer:
-        query_vector = self.embedder.encode([query])[0]
-        passages = self.retriever.retrieve(
-            query, max(top_k, self.passages), as_of=as_of, query_vector=query_vector
-        )
-        scored = self.score(question, query, query_vector, passages)
+        passages, scored = self.rank(question, query, top_k, as_of)
         if not scored:
             return Answer(question, ABSTAIN_TEXT, True, related=passages[:top_k], query=query)
         best = scored[0]

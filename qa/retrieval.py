@@ -55,6 +55,7 @@ class HybridRetriever:
         top_k: int,
         as_of: dt.date | str | None = None,
         query_vector: np.ndarray | None = None,
+        per_article: int | None = None,
     ) -> list[Passage]:
         """The `top_k` best passages; with `as_of`, only articles published by then (or undated)."""
         if top_k <= 0:
@@ -83,14 +84,15 @@ class HybridRetriever:
                     age = max(limit - day, 0) / self.recency_half_life
                     fused[chunk_id] += self.recency_weight * math.exp(-age) / (RRF_K + 1)
         passages = []
-        per_article: dict[str, int] = {}
+        cap = self.per_article if per_article is None else per_article
+        taken: dict[str, int] = {}
         for chunk_id, score in sorted(fused.items(), key=lambda item: -item[1]):
             chunk = chunks.get(chunk_id)
             if chunk is None or chunk_id not in lexical.position:
                 continue  # not committed (an interrupted ingest) or removed since
-            if per_article.get(chunk.article_id, 0) >= self.per_article:
+            if taken.get(chunk.article_id, 0) >= cap:
                 continue  # room for other articles
-            per_article[chunk.article_id] = per_article.get(chunk.article_id, 0) + 1
+            taken[chunk.article_id] = taken.get(chunk.article_id, 0) + 1
             passages.append(
                 Passage(
                     chunk_id=chunk.id,

@@ -38,7 +38,8 @@ class Settings(BaseSettings):
     chunk_overlap_tokens: int = 48  # at most this many word pieces of whole sentences repeat
     top_k: int = 5
     candidates: int = 40  # passages each retriever proposes before fusion
-    max_passages_per_article: int = 2  # room for other articles among the top passages
+    max_passages_per_article: int = 1  # retrieve(): passages of one article among the top_k
+    answer_passages_per_article: int = 2  # the answerer reads up to this many of one article
     recency_weight: float = 1.0  # with as_of: weight of the recency prior in the fusion
     recency_half_life_days: float = 14.0
     max_answer_sentences: int = 3
