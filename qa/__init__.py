@@ -7,6 +7,7 @@ ans.text, ans.abstained, ans.citations
 
 from __future__ import annotations
 
+import datetime
 import threading
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
@@ -63,7 +64,11 @@ def default_engine() -> QAEngine:
         return _default
 
 
-def ask(question: str, history: Sequence[dict[str, Any]] | None = None, **options: Any) -> Answer:
+def ask(
+    question: str,
+    history: Sequence[dict[str, Any]] | None = None,
+    as_of: datetime.date | str | None = None,
+) -> Answer:
     """Answer `question` from the default store; `history` is the conversation so far as
-    OpenAI-style messages; `options` go to QAEngine.ask (as_of=...)."""
-    return default_engine().ask(question, history=history, **options)
+    OpenAI-style messages; `as_of` limits the articles to those published by that date."""
+    return default_engine().ask(question, history=history, as_of=as_of)

@@ -122,3 +122,23 @@ def test_as_of_filters_by_publication_date(engine: QAEngine):
     assert all(p.published is None or p.published <= "2025-01-01" for p in before)
     with pytest.raises(InvalidInputError, match="as_of"):
         engine.retrieve("x", as_of="someday")
+
+
+def test_qa_ask_uses_the_default_store_and_bundled_corpus(monkeypatch, tmp_path):
+    import qa
+
+    monkeypatch.setenv("ARTICLE_QA_STORE_PATH", str(tmp_path / "default-store"))
+    monkeypatch.setattr(qa, "_default", None)
+    answer = qa.ask("How much did Türkiye pay for the S-400 systems?")
+    assert "$2.5 billion" in answer.text and not answer.abstained
+    follow_up = qa.ask(
+        "How much did they cost?",
+        history=[
+            {"role": "user", "content": "What did Türkiye buy from Russia in 2017?"},
+            {"role": "assistant", "content": answer.text},
+        ],
+    )
+    assert "$2.5 billion" in follow_up.text
+    assert qa.default_engine().stats()["articles"] == 2
+    with pytest.raises(qa.InvalidInputError):
+        qa.ask("")

@@ -10,6 +10,7 @@ article record is missing are leftovers of an interrupted run, ignored by reader
 from __future__ import annotations
 
 import functools
+import json
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any, TypeVar
@@ -219,7 +220,7 @@ class ChromaStore:
         for key, value in changes.items():
             if key not in ("origins", "duplicates"):
                 raise ValueError(f"cannot update {key!r} of an article record")
-            meta[key] = _json(value)
+            meta[key] = json.dumps(list(value), ensure_ascii=False)
         self._articles.update(ids=[record.id], metadatas=[meta])
 
     @_guarded
@@ -243,9 +244,3 @@ class ChromaStore:
             self._chunks.delete(ids=ids)
             removed += len(ids)
         return removed
-
-
-def _json(value: Any) -> str:
-    import json
-
-    return json.dumps(list(value), ensure_ascii=False)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 from tqdm import tqdm
@@ -174,7 +174,7 @@ class Indexer:
     ) -> None:
         origins = tuple(dict.fromkeys(origins))
         self.store.chroma.update_record(record, origins=origins)
-        records[record.id] = _replace(record, origins=origins)
+        records[record.id] = replace(record, origins=origins)
 
     def _note_near_duplicate(
         self, records: dict[str, ArticleRecord], kept: str, article: Article, similarity: float
@@ -192,7 +192,7 @@ class Indexer:
         others = tuple(d for d in record.duplicates if d.get("origin") != article.origin)
         duplicates = (*others, entry)
         self.store.chroma.update_record(record, duplicates=duplicates)
-        records[kept] = _replace(record, duplicates=duplicates)
+        records[kept] = replace(record, duplicates=duplicates)
 
     # ---- writing -----------------------------------------------------------------------------
     def _embed_and_write(self, plan: _Plan, report: IngestReport, progress: bool) -> None:
@@ -273,9 +273,3 @@ class Indexer:
             stale = {o for o in record.origins if gone(o)}
             if stale:
                 self._detach(records, record.id, stale, report)
-
-
-def _replace(record: ArticleRecord, **changes: object) -> ArticleRecord:
-    from dataclasses import replace
-
-    return replace(record, **changes)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from ingest.models import Article, Chunk
@@ -39,7 +39,6 @@ class ArticleRecord:
     origins: tuple[str, ...] = ()  # every file/record this exact text was read from
     duplicates: tuple[dict[str, Any], ...] = ()  # near-duplicates stored once, as this article
     minhash: str = ""
-    extra: dict[str, Any] = field(default_factory=dict)
 
     def to_article(self, text: str) -> Article:
         return Article(
