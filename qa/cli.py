@@ -67,7 +67,7 @@ def format_answer(answer: Answer) -> str:
 def _open(args: argparse.Namespace, top_k: int | None = None) -> QAEngine:
     from qa.engine import QAEngine
 
-    overrides = {"top_k": top_k} if top_k else {}
+    overrides = {"top_k": top_k} if top_k is not None else {}
     return QAEngine.open(store=args.store, **overrides)
 
 

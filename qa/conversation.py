@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from ingest.errors import InvalidInputError
+from qa.answer_types import question_names
 from vectorstore.terms import terms, words
 
 Message = dict[str, Any]
@@ -77,23 +78,30 @@ def validate_history(history: Sequence[Message] | None) -> list[tuple[str, str]]
 
 
 def depends_on_context(question: str) -> bool:
-    """Whether a question cannot be searched on its own words."""
-    tokens = words(question)
-    if any(t in _ANAPHORA for t in tokens):
-        return True
+    """Whether a question cannot be searched on its own words: it has none ("Where?"), it
+    continues the last one ("And the US?"), or it points back ("How much did they cost?") and
+    names nothing itself."""
     own_terms = terms(question)
     if not own_terms:
         return True
-    return bool(_CONTINUATION.match(question)) and len(own_terms) <= 3
+    if _CONTINUATION.match(question) and len(own_terms) <= 3:
+        return True
+    points_back = any(t in _ANAPHORA for t in words(question))
+    return points_back and not question_names(question)
 
 
 def contextualize(question: str, history: Sequence[tuple[str, str]]) -> str:
     """The query to search for `question` after `history`: a question that leans on earlier turns
-    is searched together with the last user question that stood on its own (the topic)."""
+    is searched with the last user question that stood on its own (the topic) and the follow-up
+    asked since then, if any ("And Erdogan?" before "What did he say?")."""
     if not depends_on_context(question):
         return question
-    topic = ""
+    topic, since = "", ""
     for role, text in history:
-        if role == "user" and text.strip() and (not topic or not depends_on_context(text)):
-            topic = text.strip()
-    return f"{topic} {question}" if topic else question
+        if role != "user" or not text.strip():
+            continue
+        if not topic or not depends_on_context(text):
+            topic, since = text.strip(), ""
+        else:
+            since = text.strip()
+    return " ".join(p for p in (topic, since, question) if p)

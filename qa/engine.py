@@ -88,18 +88,24 @@ class QAEngine:
         if not paths:
             raise InvalidInputError("give at least one file or folder to ingest")
         read = read_paths(paths, max_bytes=self.settings.max_file_bytes)
-        chunker = Chunker(
-            self.embedder.count_tokens,
-            min(self.settings.chunk_tokens, self.embedder.max_tokens),
-            self.settings.chunk_overlap_tokens,
-        )
+        unreadable = {s.origin for s in read.skipped}  # whole files that failed to read
+        try:
+            chunker = Chunker(
+                self.embedder.count_tokens,
+                min(self.settings.chunk_tokens, self.embedder.max_tokens),
+                self.settings.chunk_overlap_tokens,
+            )
+        except ValueError as exc:  # a model window too small for the chunk settings
+            raise InvalidInputError(
+                f"cannot chunk for model {self.settings.embedding_model}: {exc}"
+            ) from None
         indexer = Indexer(
             self.store, self.embedder, chunker, self.settings.near_duplicate_threshold
         )
         return indexer.run(
             read.articles,
             read.skipped,
-            files_read=[str(f) for f in read.files],
+            files_read=[str(f) for f in read.files if str(f) not in unreadable],
             prune=prune,
             progress=progress,
         )

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import json
+import time
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any, TypeVar
@@ -199,7 +200,7 @@ class ChromaStore:
                 ids=[c.id for c in part],
                 embeddings=vectors[i : i + batch],
                 documents=[c.text for c in part],
-                metadatas=[chunk_metadata(article, c) for c in part],
+                metadatas=[chunk_metadata(article, c, int(time.time())) for c in part],
             )
         mean = vectors.mean(axis=0)
         mean = mean / (np.linalg.norm(mean) or 1.0)
@@ -230,17 +231,18 @@ class ChromaStore:
         self._chunks.delete(where={"article_id": article_id})
 
     @_guarded
-    def repair(self) -> int:
-        """Delete chunks left by an interrupted run (no committed article record); returns how many."""
+    def repair(self, min_age: float = 0.0) -> int:
+        """Delete chunks left by an interrupted run (no committed article record) that are at
+        least `min_age` seconds old; returns how many. (In a shared server store, a younger
+        orphan may belong to a run still in progress elsewhere.)"""
         committed = set(self._articles.get(include=[])["ids"])
-        orphans: dict[str, None] = {}
+        cutoff = time.time() - min_age
+        orphans: set[str] = set()
         for page in self._pages(self._chunks, ["metadatas"]):
-            for meta in page["metadatas"]:
-                if meta["article_id"] not in committed:
-                    orphans[meta["article_id"]] = None
-        removed = 0
-        for article_id in orphans:
-            ids = self.chunk_ids_of(article_id)
-            self._chunks.delete(ids=ids)
-            removed += len(ids)
-        return removed
+            for chunk_id, meta in zip(page["ids"], page["metadatas"], strict=True):
+                if meta["article_id"] not in committed and meta.get("written_at", 0) <= cutoff:
+                    orphans.add(chunk_id)
+        ids = sorted(orphans)
+        for i in range(0, len(ids), PAGE):
+            self._chunks.delete(ids=ids[i : i + PAGE])
+        return len(ids)

@@ -1,9 +1,12 @@
 """Writes articles into the store: incremental, idempotent, duplicate-aware, safe to interrupt.
 
-Ids are derived from content, so unchanged articles cost no embedding work. Each article is
-committed on its own (chunks, then its record), so an interrupted run leaves only uncommitted
-chunks, which the next run removes before it starts: running again gives the same store as one
-clean run.
+Ids are derived from content, so unchanged articles cost no embedding work. A run first decides,
+without writing, which article holds each origin (file or record) it read: the article read
+from it, or, for a near copy, the article it copies. Then it commits new articles one at a time
+(chunks, then the record), and finally takes every origin read in this run off any other
+article, deleting articles left with none. An interrupted run leaves uncommitted chunks (removed
+by the next run) and perhaps an old version still holding an origin (taken off by the next run),
+so running again gives the same store as one clean run.
 """
 
 from __future__ import annotations
@@ -71,9 +74,14 @@ class IngestReport:
 
 @dataclass
 class _Plan:
-    new: list[Article] = field(default_factory=list)
-    replaced: dict[str, str] = field(default_factory=dict)  # new article id -> old article id
+    new: list[Article] = field(default_factory=list)  # to embed and commit, in order
+    holder: dict[str, str] = field(default_factory=dict)  # origin read -> article id holding it
+    origins: dict[str, list[str]] = field(default_factory=dict)  # id -> origins it gains
+    duplicates: dict[str, list[dict]] = field(default_factory=dict)  # id -> near copies it gains
     minhash: dict[str, str] = field(default_factory=dict)
+    rewrite: list[str] = field(default_factory=list)  # same text, new metadata: re-added
+    replaces: set[str] = field(default_factory=set)  # new ids read from an origin held before
+    copies: list[tuple[Article, ArticleRecord]] = field(default_factory=list)  # known, new origin
 
 
 class Indexer:
@@ -94,105 +102,121 @@ class Indexer:
         progress: bool = False,
         exists: Callable[[str], bool] = os.path.exists,
     ) -> IngestReport:
+        """Ingest `articles`. `files_read` are the files that were read whole (their records are
+        all in `articles`): with `prune`, their origins that no longer appear are removed, as are
+        origins whose files are gone."""
         started = time.perf_counter()
         report = IngestReport(skipped=list(skipped))
         chroma = self.store.chroma
         with self.store.writing():
-            report.repaired_chunks = chroma.repair()
+            report.repaired_chunks = chroma.repair(min_age=self.store.orphan_grace)
             records = chroma.article_records()
-            plan = self._plan(articles, records, report)
-            self._embed_and_write(plan, report, progress)
-            for new_id, old_id in plan.replaced.items():
-                self._detach(
-                    records, old_id, {a.origin for a in plan.new if a.id == new_id}, report
-                )
-            if prune:
-                self._prune(records, articles, set(files_read), exists, report)
-            if report.changed:
-                chroma.bump_revision(self.embedder.dimension)
+            plan = self._plan(articles, records, report, exists)
+            try:
+                if plan.new or plan.rewrite:
+                    # a reader that opens the store while this run writes rebuilds its lexical
+                    # index from what is committed by then, never from a stale cache
+                    chroma.bump_revision(self.embedder.dimension)
+                for article_id in plan.rewrite:
+                    chroma.delete_article(article_id)
+                    records.pop(article_id)
+                self._embed_and_write(plan, report, progress)
+                self._settle(records, plan, report)
+                if prune:
+                    self._prune(records, articles, set(files_read), exists, report)
+            finally:
+                if report.changed:
+                    chroma.bump_revision(self.embedder.dimension)
         report.seconds = time.perf_counter() - started
         return report
 
-    # ---- planning ----------------------------------------------------------------------------
+    # ---- planning (no writes) ----------------------------------------------------------------
     def _plan(
-        self, articles: Sequence[Article], records: dict[str, ArticleRecord], report: IngestReport
+        self,
+        articles: Sequence[Article],
+        records: dict[str, ArticleRecord],
+        report: IngestReport,
+        exists: Callable[[str], bool],
     ) -> _Plan:
         plan = _Plan()
-        by_origin = {o: r.id for r in records.values() for o in r.origins}
+        held_before = {o for r in records.values() for o in r.origins}
+        incoming = {a.id for a in articles}
+        reread = {a.origin for a in articles}
         near = NearDuplicateIndex(self.near_duplicate)
         for record in records.values():
+            vanishing = record.id not in incoming and all(o in reread for o in record.origins)
             sig = decode(record.minhash)
-            if sig is not None:
+            if sig is not None and not vanishing:
                 near.add(record.id, sig)
-        planned: dict[str, Article] = {}
+        accepted: set[str] = set()
         for article in articles:
-            previous = by_origin.get(article.origin)
-            if article.id in records or article.id in planned:
-                self._same_text(article, records, planned, report)
-                if previous and previous != article.id:
-                    self._detach(records, previous, {article.origin}, report)
-                continue
-            sig = signature(article.text)
-            match = near.match(sig)
-            if match and match[0] != previous:
-                report.duplicates.append(Duplicate(article.origin, article.title, *match))
-                self._note_near_duplicate(records, match[0], article, match[1])
-                continue
-            planned[article.id] = article
-            plan.new.append(article)
-            near.add(article.id, sig)
-            plan.minhash[article.id] = encode(sig)
-            if previous:
-                plan.replaced[article.id] = previous
+            if article.origin in plan.holder:
+                continue  # the same record twice in one run
+            if article.id in records:
+                self._known(article, records[article.id], plan, report)
+            elif article.id in accepted:
+                plan.holder[article.origin] = article.id
+                plan.origins[article.id].append(article.origin)
+                report.duplicates.append(Duplicate(article.origin, article.title, article.id, 1.0))
+            else:
+                sig = signature(article.text)
+                match = near.match(sig)
+                if match:
+                    kept, similarity = match
+                    plan.holder[article.origin] = kept
+                    plan.duplicates.setdefault(kept, []).append(_entry(article, similarity))
+                    report.duplicates.append(
+                        Duplicate(article.origin, article.title, kept, similarity)
+                    )
+                    continue
+                accepted.add(article.id)
+                near.add(article.id, sig)
+                plan.new.append(article)
+                plan.minhash[article.id] = encode(sig)
+                plan.holder[article.origin] = article.id
+                plan.origins[article.id] = [article.origin]
+                if article.origin in held_before:
+                    plan.replaces.add(article.id)
+        self._classify_copies(plan, report, exists)
         return plan
 
-    def _same_text(
+    def _known(
         self,
         article: Article,
-        records: dict[str, ArticleRecord],
-        planned: dict[str, Article],
+        record: ArticleRecord,
+        plan: _Plan,
         report: IngestReport,
     ) -> None:
-        if article.id in planned:
-            first = planned[article.id]
-            if first.origin != article.origin:
-                report.duplicates.append(Duplicate(article.origin, article.title, article.id, 1.0))
+        """An article whose text is already stored."""
+        plan.holder[article.origin] = record.id
+        if article.origin == record.origin and _metadata_differs(article, record):
+            if record.id not in plan.rewrite:  # a corrected title or date: stored again
+                plan.rewrite.append(record.id)
+                plan.new.append(article)
+                plan.minhash[article.id] = record.minhash
+                plan.origins[article.id] = list(record.origins)
+                plan.replaces.add(article.id)
             return
-        record = records[article.id]
-        known = record.origins
-        if article.origin in known:
-            report.unchanged.append(article.id)
-        elif any(os.path.exists(o.split("#", 1)[0]) for o in known):
-            report.duplicates.append(Duplicate(article.origin, article.title, article.id, 1.0))
-            self._set_origins(records, record, (*record.origins, article.origin))
-        else:  # the file moved: same article, new place
-            report.unchanged.append(article.id)
-            self._set_origins(records, record, (article.origin,))
+        if article.origin in record.origins:
+            report.unchanged.append(record.id)
+            return
+        plan.origins.setdefault(record.id, []).append(article.origin)
+        plan.copies.append((article, record))
 
-    def _set_origins(
-        self, records: dict[str, ArticleRecord], record: ArticleRecord, origins: tuple[str, ...]
-    ) -> None:
-        origins = tuple(dict.fromkeys(origins))
-        self.store.chroma.update_record(record, origins=origins)
-        records[record.id] = replace(record, origins=origins)
-
-    def _note_near_duplicate(
-        self, records: dict[str, ArticleRecord], kept: str, article: Article, similarity: float
-    ) -> None:
-        record = records.get(kept)
-        if record is None:
-            return  # kept article is new in this run; its record is written later
-        entry = {
-            "origin": article.origin,
-            "title": article.title,
-            "source": article.source,
-            "url": article.url,
-            "similarity": round(similarity, 3),
-        }
-        others = tuple(d for d in record.duplicates if d.get("origin") != article.origin)
-        duplicates = (*others, entry)
-        self.store.chroma.update_record(record, duplicates=duplicates)
-        records[kept] = replace(record, duplicates=duplicates)
+    def _classify_copies(self, plan: _Plan, report: IngestReport, exists) -> None:  # noqa: ANN001
+        """A known text read from a new origin is a copy when the article still has another
+        place that exists and that it keeps; otherwise it moved (or moved inside its file)."""
+        for article, record in plan.copies:
+            kept_elsewhere = any(
+                o != article.origin
+                and plan.holder.get(o, record.id) == record.id
+                and exists(_path(o))
+                for o in record.origins
+            )
+            if kept_elsewhere:
+                report.duplicates.append(Duplicate(article.origin, article.title, record.id, 1.0))
+            else:
+                report.unchanged.append(record.id)
 
     # ---- writing -----------------------------------------------------------------------------
     def _embed_and_write(self, plan: _Plan, report: IngestReport, progress: bool) -> None:
@@ -205,7 +229,14 @@ class Indexer:
         pending: list[tuple[Article, list[Chunk]]] = []
         size = 0
         for article in plan.new:
-            chunks = self.chunker.chunk(article)
+            try:
+                chunks = self.chunker.chunk(article)
+            except ValueError as exc:  # e.g. a title that leaves no room for text
+                report.skipped.append(Skipped(article.origin, str(exc)))
+                for origin in plan.origins.pop(article.id, []):
+                    plan.holder.pop(origin, None)
+                bar.update(1)
+                continue
             pending.append((article, chunks))
             size += len(chunks)
             if size >= EMBED_BATCH_CHUNKS:
@@ -227,33 +258,49 @@ class Indexer:
                 article,
                 chunks,
                 np.asarray(part),
-                origins=(article.origin,),
+                origins=tuple(dict.fromkeys(plan.origins[article.id])),
+                duplicates=tuple(plan.duplicates.pop(article.id, ())),
                 minhash=plan.minhash[article.id],
             )
-            (report.updated if article.id in plan.replaced else report.added).append(article.id)
+            (report.updated if article.id in plan.replaces else report.added).append(article.id)
             report.chunks += len(chunks)
             report.tokens += sum(c.n_tokens for c in chunks)
             bar.update(1)
 
-    # ---- removal -----------------------------------------------------------------------------
-    def _detach(
+    # ---- bookkeeping and removal -------------------------------------------------------------
+    def _settle(self, records: dict[str, ArticleRecord], plan: _Plan, report: IngestReport) -> None:
+        """Every origin read in this run belongs to its holder alone: take it off the others."""
+        for record in list(records.values()):
+            gained = plan.origins.get(record.id, [])
+            origins = [o for o in record.origins if plan.holder.get(o, record.id) == record.id]
+            origins = list(dict.fromkeys([*origins, *gained]))
+            fresh = plan.duplicates.get(record.id, [])
+            renewed = {d["origin"] for d in fresh}
+            duplicates = [
+                d
+                for d in record.duplicates
+                if plan.holder.get(d.get("origin", ""), record.id) == record.id
+                and d.get("origin") not in renewed
+            ] + fresh
+            self._update(records, record, origins, duplicates, report)
+
+    def _update(
         self,
         records: dict[str, ArticleRecord],
-        article_id: str,
-        origins: set[str],
+        record: ArticleRecord,
+        origins: list[str],
+        duplicates: list[dict],
         report: IngestReport,
     ) -> None:
-        """Take `origins` off an article; an article left with none is deleted."""
-        record = records.get(article_id)
-        if record is None:
-            return
-        left = tuple(o for o in record.origins if o not in origins)
-        if left:
-            self._set_origins(records, record, left)
-        else:
-            self.store.chroma.delete_article(article_id)
-            del records[article_id]
-            report.removed.append(article_id)
+        if not origins:
+            self.store.chroma.delete_article(record.id)
+            del records[record.id]
+            report.removed.append(record.id)
+        elif tuple(origins) != record.origins or tuple(duplicates) != record.duplicates:
+            self.store.chroma.update_record(record, origins=origins, duplicates=duplicates)
+            records[record.id] = replace(
+                record, origins=tuple(origins), duplicates=tuple(duplicates)
+            )
 
     def _prune(
         self,
@@ -266,10 +313,35 @@ class Indexer:
         seen = {a.origin for a in articles}
 
         def gone(origin: str) -> bool:
-            path = origin.split("#", 1)[0]
+            path = _path(origin)
             return not exists(path) or (path in files_read and origin not in seen)
 
         for record in list(records.values()):
-            stale = {o for o in record.origins if gone(o)}
-            if stale:
-                self._detach(records, record.id, stale, report)
+            origins = [o for o in record.origins if not gone(o)]
+            duplicates = [d for d in record.duplicates if not gone(d.get("origin", ""))]
+            self._update(records, record, origins, duplicates, report)
+
+
+def _path(origin: str) -> str:
+    return origin.split("#", 1)[0]
+
+
+def _entry(article: Article, similarity: float) -> dict:
+    return {
+        "origin": article.origin,
+        "title": article.title,
+        "source": article.source,
+        "url": article.url,
+        "similarity": round(similarity, 3),
+    }
+
+
+def _metadata_differs(article: Article, record: ArticleRecord) -> bool:
+    return (
+        article.title != record.title
+        or (article.source or None) != record.source
+        or tuple(article.authors) != record.authors
+        or (article.published or None) != record.published
+        or (article.url or None) != record.url
+        or (article.section or None) != record.section
+    )

@@ -10,7 +10,7 @@ from typing import Any
 from ingest.models import Article, Chunk
 
 _EPOCH = dt.date(1970, 1, 1)
-UNKNOWN_DAY = -1
+UNKNOWN_DAY = -1_000_000  # sorts before any real date, so `as_of` filters keep undated articles
 
 
 def day_number(iso: str | None) -> int:
@@ -111,8 +111,9 @@ class StoredChunk:
     url: str | None
 
 
-def chunk_metadata(article: Article, chunk: Chunk) -> dict[str, Any]:
+def chunk_metadata(article: Article, chunk: Chunk, written_at: int) -> dict[str, Any]:
     meta: dict[str, Any] = {
+        "written_at": written_at,
         "article_id": chunk.article_id,
         "index": chunk.index,
         "start": chunk.start,

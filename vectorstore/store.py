@@ -28,11 +28,18 @@ class ArticleStore:
     """One store: `chroma` holds the data; `lexical()` gives a BM25 index in sync with it."""
 
     def __init__(self, chroma: ChromaStore, lexical_dir: Path, lock_path: Path | None) -> None:
+        """`lock_path` is the single-writer lock of an embedded store; None for a server."""
         self.chroma = chroma
         self.lexical_dir = lexical_dir
         self.lock_path = lock_path
         self._lexical: LexicalIndex | None = None
         self._guard = threading.Lock()
+
+    @property
+    def orphan_grace(self) -> float:
+        """How old uncommitted chunks must be before a run removes them: at once under the
+        embedded store's lock; after an hour on a server, where another client may be writing."""
+        return 0.0 if self.lock_path is not None else 3600.0
 
     @property
     def location(self) -> str:
@@ -75,7 +82,11 @@ class ArticleStore:
         if self.lock_path is None:
             yield
             return
-        with open(self.lock_path, "a+") as handle:
+        try:
+            handle = open(self.lock_path, "a+")  # noqa: SIM115
+        except OSError as exc:
+            raise StoreError(f"cannot lock the store at {self.location}: {exc}") from exc
+        with handle:
             try:
                 fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError:
