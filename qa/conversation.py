@@ -17,30 +17,15 @@ from vectorstore.terms import terms, words
 
 Message = dict[str, Any]
 ROLES = {"user", "assistant", "system"}
-_ANAPHORA = {
-    "he",
-    "she",
-    "they",
-    "them",
-    "it",
-    "its",
-    "their",
-    "theirs",
-    "his",
-    "her",
-    "him",
-    "this",
-    "that",
-    "these",
-    "those",
-    "there",
-    "then",
-    "such",
-    "same",
-    "former",
-    "latter",
-    "other",
-}
+# pronouns that need an antecedent from earlier turns
+_POINTERS = frozenset(
+    {"it", "they", "them", "he", "she", "him", "these", "those", "former", "latter"}
+)
+# possessives and place/time words, which often point inside the question itself ("Türkiye ...
+# its S-400", "Is there ...", "this week"): they count only in a question that names nothing
+_WEAK_POINTERS = frozenset(
+    {"its", "their", "theirs", "his", "her", "there", "then", "that", "this"}
+)
 _CONTINUATION = re.compile(
     r"^\s*(and|but|also|so|or|what about|how about|what else)\b",
     re.IGNORECASE,
@@ -86,14 +71,16 @@ def depends_on_context(question: str) -> bool:
         return True
     if _CONTINUATION.match(question) and len(own_terms) <= 3:
         return True
-    points_back = any(t in _ANAPHORA for t in words(question))
-    return points_back and not question_names(question)
+    tokens = set(words(question))
+    if tokens & _POINTERS:
+        return True
+    return bool(tokens & _WEAK_POINTERS) and not question_names(question)
 
 
 def contextualize(question: str, history: Sequence[tuple[str, str]]) -> str:
     """The query to search for `question` after `history`: a question that leans on earlier turns
-    is searched with the last user question that stood on its own (the topic) and the follow-up
-    asked since then, if any ("And Erdogan?" before "What did he say?")."""
+    is searched with the last user question that stood on its own (the topic) and the latest
+    follow-up since then that named someone ("And Erdogan?" before "What did he say?")."""
     if not depends_on_context(question):
         return question
     topic, since = "", ""
@@ -102,6 +89,6 @@ def contextualize(question: str, history: Sequence[tuple[str, str]]) -> str:
             continue
         if not topic or not depends_on_context(text):
             topic, since = text.strip(), ""
-        else:
+        elif question_names(text):  # "And Erdogan?" brings in whom "he" is next
             since = text.strip()
     return " ".join(p for p in (topic, since, question) if p)
