@@ -186,3 +186,17 @@ def test_interrupted_after_commit_is_healed_by_the_next_run(make_engine, tmp_pat
     assert len(report.removed) == 1
     (record,) = engine.articles()
     assert "third boat" in engine.article(record.id).text
+
+
+def test_an_article_that_cannot_be_chunked_is_skipped_not_a_crash(make_engine, tmp_path):
+    feed = tmp_path / "feed.jsonl"
+    long_title = "A very long headline " * 8
+    write_jsonl(
+        feed,
+        [{"title": long_title, "text": body("ferry")}, {"title": "Bridge", "text": body("bridge")}],
+    )
+    engine = make_engine(tmp_path / "store", chunk_tokens=40, chunk_overlap_tokens=8)
+    report = engine.ingest([feed])
+    assert len(report.added) == 1
+    assert any("no room for text" in s.reason for s in report.skipped)
+    assert titles(engine) == {"Bridge"}

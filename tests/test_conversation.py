@@ -1,0 +1,59 @@
+"""Which questions lean on the conversation, and what gets searched for them."""
+
+from __future__ import annotations
+
+import pytest
+
+from qa.conversation import contextualize, depends_on_context
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "How much did they cost?",
+        "And who sold them?",
+        "Where?",
+        "And the US?",
+        "What did he say?",
+        "What did the US do about it?",
+        "How old is he?",
+    ],
+)
+def test_follow_ups(question: str):
+    assert depends_on_context(question)
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "How much did Türkiye pay for its S-400 systems?",
+        "Is there a date for the TurkStream talks?",
+        "What did Peskov say about Venezuela?",
+        "Who is Kalın?",
+        "When will Putin visit Turkey?",
+    ],
+)
+def test_standalone_questions(question: str):
+    assert not depends_on_context(question)
+
+
+def test_follow_up_is_searched_with_its_topic_and_a_naming_follow_up():
+    history = [
+        ("user", "When is Putin expected to visit Turkey?"),
+        ("assistant", "In January."),
+        ("user", "And Erdogan?"),
+        ("assistant", "..."),
+    ]
+    assert contextualize("What did he say?", history) == (
+        "When is Putin expected to visit Turkey? And Erdogan? What did he say?"
+    )
+    history = [
+        ("user", "What did Türkiye buy from Russia in 2017?"),
+        ("user", "And who sold them?"),
+    ]
+    assert contextualize("How much did they cost?", history) == (
+        "What did Türkiye buy from Russia in 2017? How much did they cost?"
+    )
+    assert contextualize("What did Peskov say about Venezuela?", history) == (
+        "What did Peskov say about Venezuela?"
+    )
