@@ -55,12 +55,6 @@ class NearDuplicateIndex:
         self._sigs.append(sig)
         self._matrix = None
 
-    def remove(self, article_id: str) -> None:
-        if article_id in self._ids:
-            i = self._ids.index(article_id)
-            del self._ids[i], self._sigs[i]
-            self._matrix = None
-
     def match(self, sig: np.ndarray) -> tuple[str, float] | None:
         """(article id, estimated Jaccard) of the closest stored article at or above threshold."""
         if not self._ids:

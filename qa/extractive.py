@@ -157,13 +157,17 @@ class ExtractiveAnswerer:
         judge_weight = {t: idf(t) * (1.0 if t in asked else 0.5) for t in query_terms}
         names = question_names(question)
 
-        def covered(text: str, weight: dict[str, float]) -> float:
-            present = set(terms(text))
+        def covered(present: set[str], weight: dict[str, float]) -> float:
             return sum(w for t, w in weight.items() if t in present) / (sum(weight.values()) or 1)
 
-        lexical = [covered(c.text, rank_weight) for c in found]
-        support = [covered(c.text, judge_weight) for c in found]
-        coverage = {p.chunk_id: covered(f"{p.title}\n{p.text}", judge_weight) for p in passages}
+        sentence_terms = [set(terms(c.text)) for c in found]
+        lexical = [covered(t, rank_weight) for t in sentence_terms]
+        support = [covered(t, judge_weight) for t in sentence_terms]
+        coverage, missing = {}, {}  # per passage, title included
+        for p in passages:
+            text = f"{p.title}\n{p.text}"
+            coverage[p.chunk_id] = covered(set(terms(text)), judge_weight)
+            missing[p.chunk_id] = missing_names(names, text)
         # keep the sentences worth embedding: lexical hits first, then passage order
         order = sorted(range(len(found)), key=lambda i: (-lexical[i], found[i].rank))
         keep = sorted(order[: self.max_candidates])
@@ -178,7 +182,7 @@ class ExtractiveAnswerer:
                 "lexical": lexical[i],
                 "support": support[i],
                 "coverage": coverage[c.passage.chunk_id],
-                "missing_names": missing_names(names, f"{c.passage.title}\n{c.passage.text}"),
+                "missing_names": missing[c.passage.chunk_id],
                 "passage": 1.0 / (1.0 + c.rank),
                 "kind": offers(kind, c.text, question),
                 "novelty": novelty(c.text, question),
