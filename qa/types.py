@@ -24,7 +24,13 @@ class Passage:
 
 @dataclass(frozen=True)
 class Citation:
-    """One cited sentence: `article.text[start:end] == quote`, always."""
+    """One cited span: `getattr(article, field)[start:end] == quote`, always.
+
+    `field` is "text" for a sentence of the article body (the usual case). Questions about the
+    article itself (who wrote it, which outlet, when) are answered from its metadata: then `field`
+    is "authors" (names joined by ", "), "source", "published" or "title", and the offsets point
+    into that value.
+    """
 
     number: int
     article_id: str
@@ -35,6 +41,7 @@ class Citation:
     quote: str
     start: int
     end: int
+    field: str = "text"
 
 
 @dataclass(frozen=True)
