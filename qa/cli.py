@@ -53,7 +53,8 @@ def format_answer(answer: Answer) -> str:
         for c in answer.citations:
             where = ", ".join(x for x in (c.source, c.published) if x)
             lines.append(f"  [{c.number}] {c.title}" + (f" ({where})" if where else ""))
-            lines.append(f"      \u201c{c.quote}\u201d  (chars {c.start}-{c.end})")
+            where = f"chars {c.start}-{c.end}" if c.field == "text" else f"article {c.field}"
+            lines.append(f"      \u201c{c.quote}\u201d  ({where})")
     elif answer.related:
         lines.append("")
         lines.append("Related reading (not an answer):")

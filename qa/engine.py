@@ -15,6 +15,7 @@ from ingest.models import Article
 from ingest.readers import read_paths
 from qa.conversation import Message, contextualize, validate_history
 from qa.extractive import ExtractiveAnswerer
+from qa.metadata import MetadataAnswerer, asked_field
 from qa.retrieval import HybridRetriever, as_of_day
 from qa.settings import Settings, load_settings
 from qa.types import Answer, Passage
@@ -49,6 +50,7 @@ class QAEngine:
             max_sentences=settings.max_answer_sentences,
             per_article=settings.answer_passages_per_article,
         )
+        self.metadata = MetadataAnswerer(self.retriever)
 
     @classmethod
     def open(
@@ -174,4 +176,7 @@ class QAEngine:
         as_of_day(as_of)
         turns = validate_history(history)
         query = contextualize(question, turns)
+        field = asked_field(question)
+        if field is not None:  # who wrote it, which outlet, when, what headline
+            return self.metadata.answer(question, query, field, as_of=as_of)
         return self.answerer.answer(question, query, top_k=self.settings.top_k, as_of=as_of)
