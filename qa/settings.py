@@ -47,6 +47,12 @@ class Settings(BaseSettings):
     max_file_bytes: int = 50 * 1024 * 1024
     near_duplicate_threshold: float = 0.8  # estimated Jaccard similarity of 5-word shingles
     bundled_corpus: Path = BUNDLED_CORPUS
+    # chat UI (app.py): optional login, upload limits, where uploaded files are kept
+    ui_username: str | None = None  # with ui_password: the UI asks for this login
+    ui_password: str | None = None
+    ui_max_upload_bytes: int = 10 * 1024 * 1024  # per uploaded file
+    ui_max_upload_files: int = 20  # per upload
+    ui_upload_path: Path | None = None  # default: "<store_path>-uploads" next to the store
 
     @field_validator(
         "chroma_port",
@@ -56,6 +62,8 @@ class Settings(BaseSettings):
         "max_answer_sentences",
         "max_question_chars",
         "max_file_bytes",
+        "ui_max_upload_bytes",
+        "ui_max_upload_files",
     )
     @classmethod
     def _positive(cls, value: int, info) -> int:  # noqa: ANN001
