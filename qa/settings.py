@@ -47,6 +47,11 @@ class Settings(BaseSettings):
     max_file_bytes: int = 50 * 1024 * 1024
     near_duplicate_threshold: float = 0.8  # estimated Jaccard similarity of 5-word shingles
     bundled_corpus: Path = BUNDLED_CORPUS
+    # an OpenAI-compatible LLM server (e.g. http://127.0.0.1:8080/v1): the eval suite's judge
+    llm_base_url: str | None = None
+    llm_model: str | None = None
+    llm_api_key: str | None = None
+    llm_timeout_s: float = 60.0
     # chat UI (app.py): optional login, upload limits, where uploaded files are kept
     ui_username: str | None = None  # with ui_password: the UI asks for this login
     ui_password: str | None = None
