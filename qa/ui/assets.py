@@ -66,6 +66,9 @@ a.aqa-ref:hover { background: var(--aqa-accent); color: #fff !important; }
 .aqa-question { color: var(--aqa-ink); font-weight: 500; }
 .aqa-card { background: var(--aqa-paper); border: 1px solid var(--aqa-line); border-radius: 8px;
             padding: 16px 18px 14px; margin-bottom: 14px; box-shadow: 0 1px 2px rgba(0,0,0,.03); }
+.aqa-card-head { position: sticky; top: 0; z-index: 2; background: var(--aqa-paper);
+                 margin: -16px -18px 0; padding: 14px 18px 10px; border-radius: 8px 8px 0 0;
+                 border-bottom: 1px solid var(--aqa-line); }
 .aqa-card-top { display: flex; justify-content: space-between; margin-bottom: 4px; }
 .aqa-chips { display: flex; gap: 4px; }
 a.aqa-chip { font-size: 12px; font-weight: 700; color: var(--aqa-accent) !important;
@@ -80,8 +83,7 @@ h4.aqa-title { font-size: 16px; }
 .aqa-url { display: block; font-size: 12px; color: var(--aqa-muted) !important; margin-top: 2px;
            overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
 .aqa-body { font-family: Georgia, 'Times New Roman', serif; font-size: 15px; line-height: 1.65;
-            white-space: pre-wrap; margin-top: 12px; padding-top: 12px;
-            border-top: 1px solid var(--aqa-line); color: #3a3d41; }
+            white-space: pre-wrap; margin-top: 12px; color: #3a3d41; }
 mark.aqa-hl { background: var(--aqa-mark); color: var(--aqa-ink); padding: 1px 0;
               border-bottom: 2px solid var(--aqa-mark-strong); scroll-margin: 80px; }
 mark.aqa-hl.aqa-active { background: var(--aqa-mark-strong); box-shadow: 0 0 0 3px rgba(251,191,36,.35); }
@@ -104,7 +106,10 @@ mark.aqa-hl.aqa-active { background: var(--aqa-mark-strong); box-shadow: 0 0 0 3
 
 /* corpus */
 .aqa-corpus-count { font-size: 13px; color: var(--aqa-muted); margin: 4px 0 8px; }
-table.aqa-table { width: 100%; border-collapse: collapse; font-size: 14px; background: #fff; }
+table.aqa-table { width: 100%; border-collapse: collapse; font-size: 14px; background: #fff;
+                  border: 1px solid var(--aqa-line) !important; border-radius: 6px; }
+table.aqa-table th, table.aqa-table td { border-left: none !important; border-right: none !important;
+                  border-top: none !important; }
 table.aqa-table th { text-align: left; font-size: 11.5px; text-transform: uppercase;
                      letter-spacing: .06em; color: var(--aqa-muted); border-bottom: 1px solid var(--aqa-line);
                      padding: 8px 10px; font-weight: 600; }
@@ -135,7 +140,11 @@ JS = """
     if (!p || !el) return;
     p.querySelectorAll('mark.aqa-active').forEach((m) => m.classList.remove('aqa-active'));
     el.classList.add('aqa-active');
-    el.scrollIntoView({ behavior: 'smooth', block: 'center', inline: 'nearest' });
+    // scroll the panel only (never the page): the mark a third of the way down
+    const box = p.getBoundingClientRect();
+    const at = el.getBoundingClientRect();
+    const top = p.scrollTop + (at.top - box.top) - Math.max(120, p.clientHeight / 3);
+    p.scrollTo({ top: Math.max(0, top), behavior: 'smooth' });
   }
   window.aqaShowCitation = (turn, n) => {
     showTurn(turn);
@@ -152,7 +161,7 @@ JS = """
       if (!last) return;
       sections.forEach((s) => { s.hidden = s !== last; });
       const first = last.querySelector('mark.aqa-hl');
-      if (first) focusMark(first); else last.scrollIntoView({ block: 'start' });
+      if (first) focusMark(first); else p.scrollTo({ top: 0 });
     }, 60);
   };
   document.addEventListener('click', (ev) => {

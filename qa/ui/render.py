@@ -201,6 +201,7 @@ def _source_card(turn: int, article_id: str, cites: list[Citation], article: Art
     meta_cites = [c for c in cites if c.field != "text"]
     parts = [
         f'<article class="aqa-card" data-article="{esc(article_id)}">',
+        '<div class="aqa-card-head">',
         f'<div class="aqa-card-top"><div class="aqa-chips">{numbers}</div></div>',
         f'<h3 class="aqa-title">{esc(title)}</h3>',
         _meta_line(source, published, authors),
@@ -210,6 +211,7 @@ def _source_card(turn: int, article_id: str, cites: list[Citation], article: Art
             f'<a class="aqa-url" href="{esc(url)}" target="_blank" rel="noopener noreferrer">'
             f"{esc(url)}</a>"
         )
+    parts.append("</div>")
     parts += [_metadata_citation(turn, c, article) for c in meta_cites]
     if article is not None and body_cites:
         spans = [(c.start, c.end, c.number, anchor(turn, c.number)) for c in body_cites]
