@@ -333,6 +333,8 @@ def build(engine: QAEngine) -> gr.Blocks:
         clear_btn.click(clear, None, [chatbot, turns_state, sources, export_btn, message])
         chatbot.clear(clear, None, [chatbot, turns_state, sources, export_btn, message])
         refresh_outputs = [corpus, remove_pick, chatbot, header]
+        # a page opened later gets the current examples and article list
+        demo.load(refreshed, None, refresh_outputs, show_progress="hidden")
         ingest_btn.click(ingest, [upload], [summary, upload, *refresh_outputs])
         remove_btn.click(remove, [remove_pick], refresh_outputs)
     return demo

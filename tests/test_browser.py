@@ -255,6 +255,19 @@ def test_markup_in_an_article_is_inert_text(page) -> None:  # noqa: ANN001
     page.screenshot(path=SHOTS / "5-inert-markup.png")
 
 
+def test_errors_are_readable_messages(page) -> None:  # noqa: ANN001
+    page.get_by_text("Answer settings").click()
+    page.get_by_label("As of (optional)").fill("not a date")
+    page.fill("#aqa-input textarea", S400)
+    page.keyboard.press("Enter")
+    toast = page.get_by_text("as_of must be a date (YYYY-MM-DD)")
+    toast.wait_for()
+    assert "Traceback" not in page.locator("body").inner_text()
+    assert page.locator("#aqa-input textarea").input_value() == S400  # kept for a retry
+    page.get_by_label("As of (optional)").fill("")
+    page.get_by_text("Answer settings").click()
+
+
 def test_export_downloads_markdown_with_citations(page) -> None:  # noqa: ANN001
     with page.expect_download() as info:
         page.locator("#aqa-export").click()

@@ -47,6 +47,11 @@ a.aqa-ref { display: inline-block; font-size: 12px; font-weight: 600; text-decor
             padding: 0 4px; margin: 0 1px; line-height: 18px; vertical-align: 1px; cursor: pointer; }
 a.aqa-ref:hover { background: var(--aqa-accent); color: #fff !important; }
 #aqa-input textarea { font-size: 15px; }
+#aqa-chat button.example { border: 1px solid var(--aqa-line) !important; border-radius: 8px !important;
+                           background: #fbfaf7 !important; text-align: left; padding: 12px 14px !important;
+                           transition: border-color .15s, background .15s; }
+#aqa-chat button.example:hover { border-color: var(--aqa-accent) !important; background: #fff !important; }
+#aqa-chat button.example .example-text { font-size: 14px; color: var(--aqa-ink); }
 .aqa-actions { gap: 8px; }
 
 /* sources panel */
