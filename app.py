@@ -85,7 +85,7 @@ def build(engine: QAEngine) -> gr.Blocks:
 
     with gr.Blocks(title="article-qa — cited answers from news articles") as demo:
         turns_state = gr.State([])
-        header = gr.HTML(header_html, elem_id="aqa-header")
+        header = gr.HTML(header_html(), elem_id="aqa-header")
         with gr.Tabs():
             with gr.Tab("Ask", id="ask"), gr.Row(equal_height=False):
                 with gr.Column(scale=11, min_width=420):
@@ -196,7 +196,7 @@ def build(engine: QAEngine) -> gr.Blocks:
                             elem_id="aqa-remove-pick",
                         )
                         remove_btn = gr.Button("Remove article", variant="stop", size="sm")
-                corpus = gr.HTML(lambda: corpus_html(service.articles()), elem_id="aqa-corpus")
+                corpus = gr.HTML(corpus_html(service.articles()), elem_id="aqa-corpus")
 
         # ---- handlers -----------------------------------------------------------------------
         def respond(
@@ -289,6 +289,10 @@ def build(engine: QAEngine) -> gr.Blocks:
                 header_html(),
             )
 
+        def refresh_locked():
+            with service.locked():
+                return refreshed()
+
         def ingest(files: list[str] | None, progress=gr.Progress()):  # noqa: B008
             files = files or []
             uploads = [(Path(f).name, f) for f in files]
@@ -334,7 +338,7 @@ def build(engine: QAEngine) -> gr.Blocks:
         chatbot.clear(clear, None, [chatbot, turns_state, sources, export_btn, message])
         refresh_outputs = [corpus, remove_pick, chatbot, header]
         # a page opened later gets the current examples and article list
-        demo.load(refreshed, None, refresh_outputs, show_progress="hidden")
+        demo.load(refresh_locked, None, refresh_outputs, show_progress="hidden")
         ingest_btn.click(ingest, [upload], [summary, upload, *refresh_outputs])
         remove_btn.click(remove, [remove_pick], refresh_outputs)
     return demo

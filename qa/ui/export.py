@@ -40,6 +40,8 @@ def conversation_markdown(turns: Sequence[Turn], now: dt.datetime | None = None)
                 lines.append("")
             continue
         lines += [a.text, ""]
+        if getattr(a, "unanswered", None):
+            lines += ["Not answered by the articles: " + " ".join(a.unanswered), ""]
         if a.citations:
             lines += ["Citations:", ""]
         for c in a.citations:

@@ -100,7 +100,11 @@ def answer_markdown(answer: Answer, turn: int, upto: int | None = None) -> str:
             last = m.end()
         pieces.append(markdown_text(sentence[last:]))
         out.append("".join(pieces).strip())
-    return " ".join(out)
+    text = " ".join(out)
+    unanswered = getattr(answer, "unanswered", None)  # parts of a compound question
+    if unanswered and (upto is None or upto >= len(answer_sentences(answer))):
+        text += "\n\n*Not answered by the articles:* " + markdown_text(" ".join(unanswered))
+    return text
 
 
 def answer_sentences(answer: Answer) -> list[str]:
