@@ -17,10 +17,11 @@ _MARKERS = re.compile(r"\s*\[\d+(?:\s*,\s*\d+)*\]")
 
 
 def normalize(text: str) -> str:
-    """SQuAD-style: lower case, accents folded, punctuation and articles dropped, spaces squeezed
-    ('The $2.5 billion' -> '25 billion'; 'Erdoğan' -> 'erdogan')."""
+    """SQuAD-style: lower case, accents folded, possessives, punctuation and articles dropped,
+    spaces squeezed ('The $2.5 billion' -> '25 billion'; "Erdoğan's" -> 'erdogan')."""
     text = _MARKERS.sub(" ", text)
     text = fold(text.replace("’", "'"))
+    text = re.sub(r"'s\b", "", text)  # possessives: "Erdogan's" matches "Erdogan"
     text = _PUNCT.sub("", text)
     text = _ARTICLES.sub(" ", text)
     return " ".join(text.split())

@@ -1,4 +1,4 @@
-"""The command line: article-qa ingest | ask | chat | stats | serve. User errors are one line."""
+"""The command line: article-qa ingest | ask | chat | stats | eval | serve. User errors are one line."""
 
 from __future__ import annotations
 
@@ -39,6 +39,12 @@ def _parser() -> argparse.ArgumentParser:
 
     sub.add_parser("chat", help="a conversation in the terminal (follow-ups included)")
     sub.add_parser("stats", help="what the store holds")
+    from eval.cli import add_arguments
+
+    add_arguments(
+        sub.add_parser("eval", help="grounding eval: answers, citations, abstention (see README)"),
+        store_option=False,
+    )
     serve = sub.add_parser("serve", help="start the chat UI in the browser")
     serve.add_argument("--port", type=int, default=7860)
     serve.add_argument("--host", default="127.0.0.1")
@@ -55,7 +61,10 @@ def format_answer(answer: Answer) -> str:
             lines.append(f"  [{c.number}] {c.title}" + (f" ({where})" if where else ""))
             where = f"chars {c.start}-{c.end}" if c.field == "text" else f"article {c.field}"
             lines.append(f"      \u201c{c.quote}\u201d  ({where})")
-    elif answer.related:
+    if answer.unanswered:
+        lines.append("")
+        lines.append("Not answered by the articles: " + " ".join(answer.unanswered))
+    if answer.abstained and answer.related:
         lines.append("")
         lines.append("Related reading (not an answer):")
         firsts = {p.article_id: p for p in reversed(answer.related)}
@@ -115,6 +124,10 @@ def run(argv: Sequence[str] | None = None) -> int:
 
         launch(host=args.host, port=args.port, store=args.store)
         return 0
+    if args.command == "eval":
+        from eval.cli import run as run_eval
+
+        return run_eval(args)
     engine = _open(args, getattr(args, "top_k", None))
     if args.command == "ingest":
         report = engine.ingest(args.paths, prune=args.prune, progress=sys.stderr.isatty())

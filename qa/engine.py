@@ -13,9 +13,10 @@ from ingest.embedder import Embedder
 from ingest.errors import InvalidInputError
 from ingest.models import Article
 from ingest.readers import read_paths
+from qa.compound import merge, split_question
 from qa.conversation import Message, contextualize, validate_history
 from qa.extractive import ExtractiveAnswerer
-from qa.metadata import MetadataAnswerer, asked_field
+from qa.metadata import MetadataAnswerer, asked_fields
 from qa.retrieval import HybridRetriever, as_of_day
 from qa.settings import Settings, load_settings
 from qa.types import Answer, Passage
@@ -175,8 +176,22 @@ class QAEngine:
         question = self.check_question(question)
         as_of_day(as_of)
         turns = validate_history(history)
+        parts = split_question(question)
+        if len(parts) == 1:
+            return self._ask_one(question, turns, as_of)
+        # a compound question: each part on its own, later parts seeing the earlier ones
+        answers = []
+        for part in parts:
+            answers.append(self._ask_one(part, turns, as_of))
+            turns = [*turns, ("user", part)]
+        query = " ".join(dict.fromkeys(a.query for a in answers))
+        return merge(question, query, answers)
+
+    def _ask_one(
+        self, question: str, turns: list[tuple[str, str]], as_of: dt.date | str | None
+    ) -> Answer:
         query = contextualize(question, turns)
-        field = asked_field(question)
-        if field is not None:  # who wrote it, which outlet, when, what headline
-            return self.metadata.answer(question, query, field, as_of=as_of)
+        fields = asked_fields(question)
+        if fields:  # who wrote it, which outlet, when, what headline
+            return self.metadata.answer(question, query, fields, as_of=as_of)
         return self.answerer.answer(question, query, top_k=self.settings.top_k, as_of=as_of)

@@ -34,7 +34,8 @@ _ASKS: dict[str, re.Pattern[str]] = {
     ),
     "published": re.compile(
         r"\bwhen (?:was|were|did) .*\b(?:publish|post|releas|dat|print|run|ran|come out)\w*|"
-        r"\b(?:publication|release) date\b|\bwhat (?:date|day) (?:was|is) .*\bpublished\b|"
+        r"\b(?:publication|release) date\b|"
+        r"\b(?:what|which) (?:year|month|date|day) (?:was|is|did) .*\b(?:publish|post|releas|dat|writ|print|come out)\w*|"
         r"\bhow (?:old|recent) is (?:the|this|that|it)\b",
         re.I,
     ),
@@ -56,14 +57,13 @@ _META_WORDS = set(
 )
 
 
-def asked_field(question: str) -> str | None:
-    """The metadata field a question asks for, or None for a question about the story."""
+def asked_fields(question: str) -> list[str]:
+    """The metadata fields a question asks for, in the order it asks (empty: a question about
+    the story, not the article)."""
     if not _NEEDS_ARTICLE.search(question):
-        return None
-    for name, pattern in _ASKS.items():
-        if pattern.search(question):
-            return name
-    return None
+        return []
+    found = [(m.start(), name) for name, p in _ASKS.items() if (m := p.search(question))]
+    return [name for _, name in sorted(found)]
 
 
 def field_value(record: ArticleRecord, name: str) -> str:
@@ -119,76 +119,86 @@ class MetadataAnswerer:
         self.min_coverage = min_coverage
 
     def answer(
-        self, question: str, query: str, name: str, as_of: dt.date | str | None = None
+        self, question: str, query: str, names: list[str], as_of: dt.date | str | None = None
     ) -> Answer:
-        records = self.retriever.store.chroma.article_records()
-        topic = [t for t in terms(query) if t not in _META_WORDS]
-        passages = (
-            self.retriever.retrieve(" ".join(topic) or query, 5, as_of=as_of, per_article=1)
-            if records
-            else []
-        )
-        if not passages:
-            return Answer(question, "There are no articles to answer from.", True, query=query)
-        best = passages[0]
-        record = records.get(best.article_id)
-        if record is None:  # removed since
-            return Answer(question, "The article is no longer in the store.", True, query=query)
-        if len(records) > 1 and not self._about(record, best, topic, query):
-            text = (
-                "No article in the collection matches that description."
-                if topic
-                else "Which article do you mean?"
+        record, passages, problem = self._find(query, as_of)
+        if record is None:
+            return Answer(question, problem, True, related=passages, query=query)
+        citations: list[Citation] = []
+        sentences: list[str] = []
+        missing: list[str] = []
+        for name in dict.fromkeys(names):
+            value = field_value(record, name)
+            if not value:
+                missing.append(f"The article “{record.title}” {_MISSING[name].what}.")
+                continue
+            citations.append(
+                Citation(
+                    number=len(citations) + 1,
+                    article_id=record.id,
+                    title=record.title,
+                    source=record.source,
+                    published=record.published,
+                    url=record.url,
+                    quote=value,
+                    start=0,
+                    end=len(value),
+                    field=name,
+                )
             )
-            return Answer(
-                question,
-                f"{text} Name its subject, e.g. “Who wrote the article about the S-400 talks?”.",
-                True,
-                related=passages,
-                query=query,
-            )
-        value = field_value(record, name)
-        if not value:
-            return Answer(
-                question,
-                f"The article “{record.title}” {_MISSING[name].what}.",
-                True,
-                related=[best],
-                query=query,
-            )
-        citation = Citation(
-            number=1,
-            article_id=record.id,
-            title=record.title,
-            source=record.source,
-            published=record.published,
-            url=record.url,
-            quote=value,
-            start=0,
-            end=len(value),
-            field=name,
-        )
+            sentences.append(f"{field_statement(record, name)} [{len(citations)}]")
+        if not citations:
+            return Answer(question, " ".join(missing), True, related=passages[:1], query=query)
         return Answer(
             question,
-            f"{field_statement(record, name)} [1]",
+            " ".join(sentences),
             False,
-            citations=[citation],
+            citations=citations,
             confidence=1.0,
             query=query,
+            unanswered=missing,
         )
 
-    def _about(self, record: ArticleRecord, passage: Passage, topic: list[str], query: str) -> bool:
-        """Whether the question's topic words describe this article (title + best passage)."""
+    def _find(
+        self, query: str, as_of: dt.date | str | None
+    ) -> tuple[ArticleRecord | None, list[Passage], str]:
+        """The article the question describes, the passages that led there, or why none."""
+        records = self.retriever.store.chroma.article_records()
+        if not records:
+            return None, [], "There are no articles to answer from."
+        topic = [t for t in terms(query) if t not in _META_WORDS]
+        passages = self.retriever.retrieve(" ".join(topic) or query, 5, as_of=as_of, per_article=1)
+        if len(records) == 1:
+            return next(iter(records.values())), passages, ""
+        hint = "Name its subject, e.g. “Who wrote the article about the S-400 talks?”."
         if not topic:
-            return False  # "Who wrote it?" with nothing before it: which article?
+            return None, passages, f"Which article do you mean? {hint}"
+        # the retrieved articles, and those whose metadata (outlet, author) the question names
+        candidates = [records[p.article_id] for p in passages if p.article_id in records]
+        named = set(topic)
+        for record in records.values():
+            if named & set(terms(" ".join([record.source or "", *record.authors]))):
+                candidates.append(record)
+        best, best_score = None, 0.0
+        for record in dict.fromkeys(candidates):
+            score = self._about(record, topic, query)
+            if score > best_score:
+                best, best_score = record, score
+        if best is None or best_score < self.min_coverage:
+            return None, passages, f"No article in the collection matches that description. {hint}"
+        return best, passages, ""
+
+    def _about(self, record: ArticleRecord, topic: list[str], query: str) -> float:
+        """How well the question's topic words describe this article (0 when it names someone
+        the article never mentions): idf-weighted share found in its title, metadata and text."""
         lexical = self.retriever.store.lexical()
         df = lexical.document_frequency
         n = max(len(lexical.ids), 1)
         weight = {t: math.log(1.0 + (n - df.get(t, 0) + 0.5) / (df.get(t, 0) + 0.5)) for t in topic}
         article = self.retriever.store.chroma.article(record.id)
-        text = article.text if article is not None else passage.text
+        text = article.text if article is not None else ""
         described = "\n".join([record.title, record.source or "", *record.authors, text])
         present = set(terms(described))
         coverage = sum(w for t, w in weight.items() if t in present) / (sum(weight.values()) or 1)
         names = [n.removesuffix("'s").removesuffix("’s") for n in question_names(query)]
-        return coverage >= self.min_coverage and missing_names(names, described) < 0.5
+        return 0.0 if missing_names(names, described) >= 0.5 else coverage

@@ -53,6 +53,8 @@ class Answer:
     related: list[Passage] = field(default_factory=list)  # closest passages when abstaining
     confidence: float = 0.0  # calibrated probability that the cited sentences answer
     query: str = ""  # the question as searched, follow-up context included
+    # parts of a compound question that the articles do not answer (the rest is answered)
+    unanswered: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -1,0 +1,113 @@
+"""Questions about the article itself (author, outlet, date, headline), and compound questions
+answered part by part."""
+
+from __future__ import annotations
+
+import pytest
+
+from qa.compound import split_question
+from qa.engine import QAEngine
+from qa.metadata import asked_fields
+from tests.conftest import article_id
+
+
+@pytest.mark.parametrize(
+    ("question", "fields"),
+    [
+        ("Who wrote the article about the S-400 talks?", ["authors"]),
+        ("Which outlet published the story about Putin's visit?", ["source"]),
+        ("When was the Kremlin article published?", ["published"]),
+        ("In what year was Elena Teslova's article published?", ["published"]),
+        ("What is the headline of the Duvar English article?", ["title"]),
+        ("Which agency published the article on Peskov's briefing, and who wrote it?",
+         ["source", "authors"]),
+        ("When did Putin and Erdogan meet?", []),
+        ("Which outlet did Kalın speak to?", []),
+        ("How much did Türkiye pay for the S-400 systems?", []),
+    ],
+)  # fmt: skip
+def test_metadata_questions_are_recognised(question: str, fields: list[str]) -> None:
+    assert asked_fields(question) == fields
+
+
+def test_author_outlet_and_date_come_from_the_record(engine: QAEngine) -> None:
+    kremlin = article_id(engine, "Putin, Erdogan did not discuss")
+    answer = engine.ask("Who wrote the article about the Kremlin denying the S-400 talks?")
+    assert not answer.abstained and "Elena Teslova" in answer.text
+    (c,) = answer.citations
+    assert (c.article_id, c.field, c.quote) == (kremlin, "authors", "Elena Teslova")
+    assert ", ".join(engine.article(kremlin).authors)[c.start : c.end] == c.quote
+
+    answer = engine.ask(
+        "Which agency published the article on Peskov's briefing, and who wrote it?"
+    )
+    assert [c.field for c in answer.citations] == ["source", "authors"]
+    assert "Anadolu Agency" in answer.text and "Elena Teslova" in answer.text
+
+    answer = engine.ask("When was the Kremlin article published?")
+    assert "18 December 2025" in answer.text and answer.citations[0].quote == "2025-12-18"
+
+
+def test_missing_metadata_is_said_not_invented(engine: QAEngine) -> None:
+    answer = engine.ask("When was the article about Putin's planned visit to Turkey published?")
+    assert answer.abstained and "carries no publication date" in answer.text
+    answer = engine.ask("Who wrote the Duvar English article?")
+    assert answer.abstained and "does not name its author" in answer.text
+    assert engine.ask("Which outlet published the Duvar English article?").citations[0].quote == (
+        "Duvar English"
+    )
+
+
+def test_an_article_the_corpus_lacks_is_not_guessed(engine: QAEngine) -> None:
+    answer = engine.ask("Who wrote the article about the Olympic marathon?")
+    assert answer.abstained and "No article in the collection matches" in answer.text
+    assert engine.ask("Who wrote it?").abstained  # which article?
+
+
+def test_a_metadata_follow_up_uses_the_conversation(engine: QAEngine) -> None:
+    history = [
+        {"role": "user", "content": "What did Peskov say about the S-400 reports?"},
+        {"role": "assistant", "content": "..."},
+    ]
+    answer = engine.ask("Who wrote it?", history=history)
+    assert not answer.abstained and answer.citations[0].quote == "Elena Teslova"
+
+
+@pytest.mark.parametrize(
+    ("question", "parts"),
+    [
+        (
+            "How many S-400 systems did Türkiye buy, and in which month did it begin receiving "
+            "the first deliveries?",
+            ["How many S-400 systems did Türkiye buy?",
+             "in which month did it begin receiving the first deliveries?"],
+        ),
+        ("Who bought the S-400? Did the US react?", ["Who bought the S-400?", "Did the US react?"]),
+        ("Where did Putin and Erdogan meet?", ["Where did Putin and Erdogan meet?"]),
+        ("What did Putin and Erdogan discuss and when?", ["What did Putin and Erdogan discuss and when?"]),
+        ("On what dates did Trump push Erdoğan and did Kalın speak?",
+         ["On what dates did Trump push Erdoğan and did Kalın speak?"]),
+    ],
+)  # fmt: skip
+def test_compound_questions_split_into_parts(question: str, parts: list[str]) -> None:
+    assert split_question(question) == parts
+
+
+def test_a_compound_question_cites_each_part(engine: QAEngine) -> None:
+    answer = engine.ask(
+        "How many S-400 systems did Türkiye buy, and in which month did it begin receiving the "
+        "first deliveries?"
+    )
+    assert not answer.abstained
+    assert "four" in answer.text and "July" in answer.text
+    assert [c.number for c in answer.citations] == list(range(1, len(answer.citations) + 1))
+    assert len({c.article_id for c in answer.citations}) == 2  # one fact from each article
+    for c in answer.citations:
+        assert engine.article(c.article_id).text[c.start : c.end] == c.quote
+        assert f"[{c.number}]" in answer.text
+
+
+def test_a_compound_question_reports_the_part_it_cannot_answer(engine: QAEngine) -> None:
+    answer = engine.ask("How much did Türkiye pay for the S-400 systems, and how old is Putin?")
+    assert not answer.abstained and "$2.5 billion" in answer.text
+    assert answer.unanswered == ["how old is Putin?"]
