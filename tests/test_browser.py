@@ -232,6 +232,7 @@ def test_upload_then_ask_cites_the_new_article(page, tmp_path: Path) -> None:  #
     assert "Varnholm opens new ferry terminal" in table
     assert "Varnholm-ferry-final.txt" in table  # the sanitized upload name
     assert SCRIPT in table and IMG in table  # markup in a title is shown as text
+    page.wait_for_timeout(1000)  # let the refreshed components settle before the picture
     page.screenshot(path=SHOTS / "4-corpus-after-upload.png", full_page=True)
     page.get_by_role("tab", name="Ask").click()
     ask(page, "How much did the Varnholm ferry terminal cost?")
