@@ -15,7 +15,15 @@ from pathlib import Path
 import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
-FEATURES = ["dense", "support", "coverage", "kind", "missing_names"]
+FEATURES = [
+    "dense",
+    "support",
+    "coverage",
+    "kind",
+    "missing_names",
+    "kind_missing",
+    "question_terms",
+]
 
 
 def fit(

@@ -173,6 +173,7 @@ class ExtractiveAnswerer:
         keep = sorted(order[: self.max_candidates])
         vectors = self._vectors([found[i] for i in keep])
         kind = expected_kind(question)
+        question_terms = float(len(terms(question)))
         w = self.weights
         scored = []
         for i, vector in zip(keep, vectors, strict=True):
@@ -185,6 +186,7 @@ class ExtractiveAnswerer:
                 "missing_names": missing[c.passage.chunk_id],
                 "passage": 1.0 / (1.0 + c.rank),
                 "kind": offers(kind, c.text, question),
+                "question_terms": question_terms,
                 "novelty": novelty(c.text, question),
                 "short": 1.0 if len(c.text.split()) < 6 else 0.0,
             }
@@ -197,6 +199,8 @@ class ExtractiveAnswerer:
                 - w.short * features["short"]
             )
             features["score"] = score
+            # asks for a number/date/name that the sentence does not offer
+            features["kind_missing"] = 1.0 if kind and not features["kind"] else 0.0
             scored.append(Scored(c, vector, features, score))
         scored.sort(key=lambda s: -s.score)
         return scored

@@ -56,7 +56,7 @@ _MONTH = re.compile(
     re.IGNORECASE,
 )
 _WEEKDAY = re.compile(r"\b(monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b", re.I)
-_CAPITALISED = re.compile(r"[A-ZÀ-ÖØ-ÞĞİŞ][\w’'-]*")
+_CAPITALISED = re.compile(r"(?<!\w)[A-ZÀ-ÖØ-ÞĞİŞ][\w’'-]*")
 _NEGATION = frozenset(
     {"not", "no", "never", "none", "nothing", "neither", "nor", "without", "deny", "denied",
      "denies", "dismissed", "rejected", "refused"}

@@ -140,3 +140,17 @@ def test_split_claims_assigns_markers_to_the_sentence_before_them() -> None:
         ("C.", []),
     ]
     assert split_claims("Both. [1, 2]") == [("Both.", [1, 2])]
+
+
+def test_every_sentence_of_the_corpus_supports_itself(
+    checker: SupportChecker, engine: QAEngine
+) -> None:
+    from ingest.sentences import sentence_spans
+
+    for record in engine.articles():
+        text = engine.article(record.id).text
+        for s, e in sentence_spans(text):
+            verdict = checker.check(text[s:e], text[s:e])
+            assert verdict.supported, (text[s:e], verdict)
+    odd = "To see the winners of the 2024 USA TODAY 10Best awards, visit 10Best.usatoday.com"
+    assert checker.check(odd, odd).supported  # "Best" inside "10Best" is no name of its own
