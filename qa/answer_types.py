@@ -31,14 +31,17 @@ _KINDS: tuple[tuple[str, re.Pattern[str]], ...] = (
         "number",
         re.compile(
             r"\bhow (?:much|many|long|far|old|big|large)\b|\bwhat (?:percentage|"
-            r"share|number|amount|price|sum)\b|\bcost\b|\bpaid?\b",
+            r"share|number|amount|price|sum)\b|\bcost\b|\bpaid?\b|\bprice\b|\bnumber of\b",
             re.I,
         ),
     ),
     (
         "date",
         re.compile(
-            r"\bwhen\b|\bwhat (?:year|date|day|month|time)\b|\bwhich (?:year|date|"
+            # "when" asks for a date when it opens a question ("When ...?", "..., and when?"),
+            # not in "What did the US do when Türkiye refused?"
+            r"(?:^|[,;?]\s*|\b(?:and|but|so|since|until)\s+)when\b|"
+            r"\bwhat (?:year|date|day|month|time)\b|\bwhich (?:year|date|"
             r"day|month)\b",
             re.I,
         ),
@@ -136,8 +139,11 @@ def question_names(question: str) -> list[str]:
 
 def missing_names(names: list[str], text: str) -> float:
     """Share of the question's names that `text` never mentions (a near miss asks about India
-    where the article speaks of Türkiye)."""
+    where the article speaks of Türkiye). Other names of a country count ("American" is
+    found in a text about the US; "Ankara" in one about Türkiye)."""
     if not names:
         return 0.0
+    from qa.places import mentioned
+
     folded = fold(text)
-    return sum(1 for n in names if n not in folded) / len(names)
+    return sum(1 for n in names if n not in folded and not mentioned(n, folded)) / len(names)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
+import re
 from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,7 +18,9 @@ from ingest.sentences import sentence_spans
 from qa.answer_types import expected_kind, missing_names, novelty, offers, question_names
 from qa.retrieval import HybridRetriever
 from qa.types import Answer, Citation, Passage
-from vectorstore.terms import terms
+from vectorstore.terms import fold, terms
+
+_NOT_NAMES = {"i", "and", "or", "but", "the"}
 
 CALIBRATION = Path(__file__).with_name("abstention.json")
 ABSTAIN_TEXT = "The articles do not answer this question."
@@ -113,6 +116,10 @@ class ExtractiveAnswerer:
         self, question: str, query: str, top_k: int = 5, as_of: dt.date | str | None = None
     ) -> Answer:
         passages, scored = self.rank(question, query, top_k, as_of)
+        unknown = self.unknown_names(question)
+        if unknown:  # "How many S-400s did India buy?" where no article mentions India
+            text = f"{ABSTAIN_TEXT[:-1]}: none of them mentions {unknown[0]}."
+            return Answer(question, text, True, related=passages[:top_k], query=query)
         if not scored:
             return Answer(question, ABSTAIN_TEXT, True, related=passages[:top_k], query=query)
         best = scored[0]
@@ -128,6 +135,22 @@ class ExtractiveAnswerer:
             )
         chosen = self._select(scored)
         return _compose(question, query, chosen, confidence)
+
+    def unknown_names(self, question: str) -> list[str]:
+        """Names in the question (past its first word) that no article in the store mentions,
+        under any name of the same place ("American" counts as the US)."""
+        from qa.places import aliases
+
+        df = self.retriever.store.lexical().document_frequency
+        found = []
+        for match in re.finditer(r"(?<!^)(?<![\w’'-])[A-ZÀ-ÖØ-ÞĞİŞ][\w’'-]*", question.strip()):
+            word = match.group().rstrip("'’").removesuffix("'s").removesuffix("’s")
+            if not terms(word) or fold(word) in _NOT_NAMES:
+                continue
+            spellings = {fold(word)} | aliases(word)
+            if not any(terms(s) and all(df.get(t, 0) > 0 for t in terms(s)) for s in spellings):
+                found.append(word)
+        return found
 
     # ---- scoring -----------------------------------------------------------------------------
     def candidates(self, passages: list[Passage]) -> list[Candidate]:
@@ -173,7 +196,7 @@ class ExtractiveAnswerer:
         keep = sorted(order[: self.max_candidates])
         vectors = self._vectors([found[i] for i in keep])
         kind = expected_kind(question)
-        question_terms = float(len(terms(question)))
+        question_terms = float(len(query_terms))  # the words coverage and support are over
         w = self.weights
         scored = []
         for i, vector in zip(keep, vectors, strict=True):

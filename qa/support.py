@@ -22,6 +22,7 @@ import numpy as np
 
 from ingest.embedder import Embedder
 from ingest.sentences import sentence_spans
+from qa.places import mentioned
 from vectorstore.terms import STOPWORDS, fold, terms, words
 
 _SCALES = {
@@ -61,13 +62,6 @@ _NEGATION = frozenset(
     {"not", "no", "never", "none", "nothing", "neither", "nor", "without", "deny", "denied",
      "denies", "dismissed", "rejected", "refused"}
 )  # fmt: skip
-# Spellings of one place/body that news text uses interchangeably.
-_ALIASES = (
-    {"turkey", "turkiye"},
-    {"us", "usa", "america", "united states"},
-    {"uk", "britain", "united kingdom"},
-    {"russia", "russian federation"},
-)
 # Capitalised words that are not names when they open a sentence.
 _NOT_NAMES = frozenset(STOPWORDS) | {"yes", "however", "meanwhile", "asked", "according"}
 
@@ -151,10 +145,7 @@ def _present(name: str, evidence_words: set[str], evidence_folded: str) -> bool:
     parts = [p for p in words(name) if len(p) > 1 or p.isdigit()]
     if all(p in evidence_words or _derived(p, evidence_words) for p in parts):
         return True
-    for group in _ALIASES:
-        if name in group:
-            return any(re.search(rf"\b{re.escape(alias)}\b", evidence_folded) for alias in group)
-    return False
+    return mentioned(name, evidence_folded)  # "Ankara" for Türkiye, "American" for the US
 
 
 def _derived(word: str, evidence_words: set[str]) -> bool:
@@ -258,7 +249,7 @@ class SupportChecker:
         evidence_dates = dates(evidence)
         missing.extend(sorted(d for d in dates(claim) if d not in evidence_dates))
         evidence_words = set(words(evidence))
-        evidence_folded = " ".join(words(evidence))
+        evidence_folded = fold(evidence)
         for name in dict.fromkeys(names(claim)):
             if name.replace("-", "").isdigit():
                 continue  # numbers are checked above

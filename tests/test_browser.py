@@ -243,7 +243,7 @@ def test_upload_then_ask_cites_the_new_article(page, tmp_path: Path) -> None:  #
 
 
 def test_markup_in_an_article_is_inert_text(page) -> None:  # noqa: ANN001
-    ask(page, "How long will the Tessby lighthouse keepers strike last?")
+    ask(page, "How many days will the Tessby lighthouse strike last?")
     card = visible_turn(page).locator("article.aqa-card").first
     assert card.locator(".aqa-title").inner_text() == (
         f"Lighthouse keepers {SCRIPT} strike in Tessby {IMG}"

@@ -111,3 +111,21 @@ def test_a_compound_question_reports_the_part_it_cannot_answer(engine: QAEngine)
     answer = engine.ask("How much did Türkiye pay for the S-400 systems, and how old is Putin?")
     assert not answer.abstained and "$2.5 billion" in answer.text
     assert answer.unanswered == ["how old is Putin?"]
+
+
+def test_a_question_about_someone_no_article_mentions_is_declined(engine: QAEngine) -> None:
+    answer = engine.ask("How many S-400 systems did India buy from Russia?")
+    assert answer.abstained and answer.text.endswith("none of them mentions India.")
+    assert answer.related  # still shows the closest reading
+    # another name of a place the articles do mention is no unknown name
+    assert engine.answerer.unknown_names("What did the American leader urge Ankara to do?") == []
+    assert engine.answerer.unknown_names("Besides the Kremlin, who spoke?") == []  # first word
+
+
+def test_places_have_their_other_names() -> None:
+    from qa.places import aliases, mentioned
+
+    assert {"turkey", "turkiye", "turkish", "ankara"} <= aliases("Türkiye")
+    assert mentioned("American", "the u.s. president said")
+    assert not mentioned("India", "turkey bought the s-400")
+    assert aliases("Tessby") == frozenset({"tessby"})

@@ -199,7 +199,7 @@ def test_markdown_export_has_questions_answers_and_numbered_citations(engine) ->
     c = follow.answer.citations[0]
     assert f"1. **{c.title}** — Anadolu Agency, 2025-12-18" in text
     assert f"“{S400_SENTENCE}” (characters {c.start}–{c.end} of the article text" in text
-    assert "**The articles do not answer this question.**" in text
+    assert "**The articles do not answer this question: none of them mentions France.**" in text
     assert "Related reading (not an answer):" in text
     path = write_export([first])
     assert path.suffix == ".md" and "## Q1." in path.read_text(encoding="utf-8")

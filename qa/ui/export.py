@@ -27,7 +27,7 @@ def conversation_markdown(turns: Sequence[Turn], now: dt.datetime | None = None)
         a = t.answer
         lines += [f"## Q{i}. {t.question}", ""]
         if a.abstained:
-            lines += ["**The articles do not answer this question.**", ""]
+            lines += [f"**{a.text}**", ""]
             if a.related:
                 lines += ["Related reading (not an answer):", ""]
                 seen: set[str] = set()

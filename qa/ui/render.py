@@ -77,7 +77,8 @@ def answer_markdown(answer: Answer, turn: int, upto: int | None = None) -> str:
 
     `upto` cuts the answer after that many sentences (for streaming)."""
     if answer.abstained:
-        lines = ["**The articles do not answer this question.**"]
+        # the answerer's own words: why it declines ("... none of them mentions India.")
+        lines = [f"**{markdown_text(answer.text)}**"]
         if answer.related:
             lines.append(
                 "The closest passages are beside the chat as *related reading* — they are not "
