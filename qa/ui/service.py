@@ -28,11 +28,6 @@ from vectorstore.records import ArticleRecord
 
 log = logging.getLogger("article_qa.ui")
 
-# leading words of a title that are lower-cased when the title becomes part of a question
-_COMMON = frozenset(
-    "a an the how why what when where who which this these those there here new more".split()
-)
-
 
 @dataclass(frozen=True)
 class AnswerOptions:
@@ -87,10 +82,11 @@ def question_candidates(article: Article) -> list[str]:
             out.append(f"How much did {m['who']} pay for the {what}?")
     core = title_core(article.title)
     if core and 3 <= len(core.split()) <= 12:
-        words = core.split()
-        if words[0].lower() in _COMMON:
-            words[0] = words[0].lower()
-        out.append(f"What is the latest on {' '.join(words)}?")
+        # questions about the article itself, answered from its byline and outlet
+        if article.source:
+            out.append(f"Which outlet published the story “{core}”?")
+        if article.authors:
+            out.append(f"Who wrote the story “{core}”?")
     return list(dict.fromkeys(out))
 
 
