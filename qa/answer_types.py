@@ -98,6 +98,21 @@ def novelty(sentence: str, question: str) -> float:
 
 
 _QUESTION_WORDS = {
+    # words that open a question capitalised without being names
+    "besides",
+    "apart",
+    "aside",
+    "after",
+    "before",
+    "during",
+    "since",
+    "according",
+    "also",
+    "so",
+    "then",
+    "now",
+    "other",
+    "than",
     "who",
     "what",
     "when",

@@ -26,6 +26,11 @@ _POINTERS = frozenset(
 _WEAK_POINTERS = frozenset(
     {"its", "their", "theirs", "his", "her", "there", "then", "that", "this"}
 )
+# words that ask about the last topic without naming one ("On which day?", "Who said so?")
+_GENERIC = frozenset(
+    {"so", "day", "date", "year", "month", "time", "place", "else", "exactly", "happen",
+     "happened", "mean", "meant", "detail", "details", "reason", "first", "next", "then"}
+)  # fmt: skip
 _CONTINUATION = re.compile(
     r"^\s*(and|but|also|so|or|what about|how about|what else)\b",
     re.IGNORECASE,
@@ -68,6 +73,8 @@ def depends_on_context(question: str) -> bool:
     names nothing itself."""
     own_terms = terms(question)
     if not own_terms:
+        return True
+    if all(w in _GENERIC for w in words(question) if terms(w)):  # "On which day?"
         return True
     if _CONTINUATION.match(question) and len(own_terms) <= 3:
         return True

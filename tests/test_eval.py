@@ -312,3 +312,39 @@ def test_eval_user_errors_are_one_line(tmp_path: Path) -> None:
     assert "Traceback" not in done.stderr
     done = _cli("--compare", str(tmp_path / "a.json"), str(tmp_path / "b.json"), cwd=tmp_path)
     assert done.returncode == 2 and "results file not found" in done.stderr
+
+
+def test_any_corpus_and_dataset(tmp_path: Path, capsys) -> None:  # noqa: ANN001
+    """`--corpus` and `--dataset` point the suite at the user's own articles and questions."""
+    from eval.cli import main
+
+    corpus = tmp_path / "articles"
+    corpus.mkdir()
+    (corpus / "ferry.txt").write_text(
+        "Varnholm opens ferry terminal\n\nBy Ada Lind\n\n"
+        "The new ferry terminal in Varnholm cost 48 million euros, harbour master Olav Brekke "
+        "said on Tuesday. The terminal will serve four routes to the islands.\n",
+        encoding="utf-8",
+    )
+    dataset = _write(
+        tmp_path,
+        [
+            json.dumps({"id": "cost", "question": "How much did the Varnholm ferry terminal cost?",
+                        "answerable": True, "answers": ["48 million euros"],
+                        "evidence": [{"article": "Varnholm opens ferry terminal",
+                                      "quote": "The new ferry terminal in Varnholm cost 48 million euros"}]}),
+            json.dumps({"id": "mayor", "category": "unanswerable",
+                        "question": "Who is the mayor of Varnholm?", "answerable": False}),
+        ],
+    )  # fmt: skip
+    out = tmp_path / "out"
+    code = main(
+        ["--corpus", str(corpus), "--dataset", str(dataset), "--out", str(out), "--no-progress"]
+    )
+    assert code == 0
+    printed = capsys.readouterr().out
+    assert "2 cases, 2 turns (1 answerable, 1 unanswerable)" in printed
+    (report,) = out.glob("set-*.json")
+    turns = json.loads(report.read_text(encoding="utf-8"))["turns"]
+    assert turns[0]["contained"] and turns[0]["citations"][0]["valid"]
+    assert main(["--corpus", str(tmp_path / "nope"), "--dataset", str(dataset)]) == 2

@@ -87,6 +87,7 @@ def question_candidates(article: Article) -> list[str]:
             out.append(f"Which outlet published the story “{core}”?")
         if article.authors:
             out.append(f"Who wrote the story “{core}”?")
+        out.append(f"What does the story “{core}” report?")
     return list(dict.fromkeys(out))
 
 
