@@ -54,7 +54,7 @@ def add_arguments(parser: argparse.ArgumentParser, store_option: bool = True) ->
     )
 
 
-def _compare(a: Path, b: Path, out: Path) -> int:
+def _compare(a: Path, b: Path) -> int:
     from eval.report import compare, compare_text, load_run
 
     result = compare(load_run(a), load_run(b))
@@ -82,7 +82,7 @@ def _engine(args: argparse.Namespace, workdir: Path):  # noqa: ANN202
 
 def run(args: argparse.Namespace) -> int:
     if args.compare:
-        return _compare(*args.compare, args.out)
+        return _compare(*args.compare)
     if args.limit is not None and args.limit <= 0:
         raise InvalidInputError(f"--limit must be > 0, got {args.limit}")
     if args.k <= 0:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 
+from qa.support import split_claims
 from qa.types import Answer, Citation
 from vectorstore.terms import terms
 
@@ -50,7 +51,7 @@ def merge(question: str, query: str, answers: list[Answer]) -> Answer:
     sentences: list[str] = []
     for answer in answered:
         by_number = {c.number: c for c in answer.citations}
-        for claim, cited in _claims(answer.text):
+        for claim, cited in split_claims(answer.text):
             renumbered = []
             for n in cited:
                 c = by_number[n]
@@ -72,12 +73,6 @@ def merge(question: str, query: str, answers: list[Answer]) -> Answer:
         query=query,
         unanswered=unanswered,
     )
-
-
-def _claims(text: str) -> list[tuple[str, list[int]]]:
-    from qa.support import split_claims
-
-    return split_claims(text)
 
 
 def _renumber(c: Citation, number: int) -> Citation:
