@@ -97,6 +97,7 @@ class ExtractiveAnswerer:
         self.weights = weights or Weights()
         self.abstention = abstention or Abstention.load()
         self._cache: OrderedDict[tuple[str, int, int], np.ndarray] = OrderedDict()
+        self._bylines: tuple[object, set[str]] | None = None
 
     def rank(
         self, question: str, query: str, top_k: int = 5, as_of: dt.date | str | None = None
@@ -142,15 +143,29 @@ class ExtractiveAnswerer:
         from qa.places import aliases
 
         df = self.retriever.store.lexical().document_frequency
+        bylines = self._metadata_terms()  # outlets and authors count as mentioned
         found = []
         for match in re.finditer(r"(?<!^)(?<![\w’'-])[A-ZÀ-ÖØ-ÞĞİŞ][\w’'-]*", question.strip()):
             word = match.group().rstrip("'’").removesuffix("'s").removesuffix("’s")
             if not terms(word) or fold(word) in _NOT_NAMES:
                 continue
             spellings = {fold(word)} | aliases(word)
-            if not any(terms(s) and all(df.get(t, 0) > 0 for t in terms(s)) for s in spellings):
+            if not any(
+                terms(s) and all(df.get(t, 0) > 0 or t in bylines for t in terms(s))
+                for s in spellings
+            ):
                 found.append(word)
         return found
+
+    def _metadata_terms(self) -> set[str]:
+        """Terms of every article's outlet and authors, rebuilt when the store changes."""
+        lexical = self.retriever.store.lexical()  # a new object after every change
+        if self._bylines is None or self._bylines[0] is not lexical:
+            vocabulary: set[str] = set()
+            for record in self.retriever.store.chroma.article_records().values():
+                vocabulary.update(terms(" ".join([record.source or "", *record.authors])))
+            self._bylines = (lexical, vocabulary)
+        return self._bylines[1]
 
     # ---- scoring -----------------------------------------------------------------------------
     def candidates(self, passages: list[Passage]) -> list[Candidate]:

@@ -120,6 +120,9 @@ def test_a_question_about_someone_no_article_mentions_is_declined(engine: QAEngi
     # another name of a place the articles do mention is no unknown name
     assert engine.answerer.unknown_names("What did the American leader urge Ankara to do?") == []
     assert engine.answerer.unknown_names("Besides the Kremlin, who spoke?") == []  # first word
+    # an outlet or author named only in the metadata is known too
+    assert engine.answerer.unknown_names("What does the Duvar English article say?") == []
+    assert engine.answerer.unknown_names("What did Elena Teslova report?") == []
 
 
 def test_places_have_their_other_names() -> None:
