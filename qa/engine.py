@@ -194,4 +194,7 @@ class QAEngine:
         fields = asked_fields(question)
         if fields:  # who wrote it, which outlet, when, what headline
             return self.metadata.answer(question, query, fields, as_of=as_of)
-        return self.answerer.answer(question, query, top_k=self.settings.top_k, as_of=as_of)
+        said = next((text for role, text in reversed(turns) if role == "assistant"), "")
+        return self.answerer.answer(
+            question, query, top_k=self.settings.top_k, as_of=as_of, said=said
+        )

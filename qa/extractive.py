@@ -37,6 +37,7 @@ class Weights:
     novelty: float = 0.2
     short: float = 0.2
     extra_margin: float = 0.3  # further sentences must score within this of the best
+    repeated: float = 0.3  # a sentence the previous answer already gave (follow-ups ask for more)
 
 
 @dataclass(frozen=True)
@@ -100,7 +101,12 @@ class ExtractiveAnswerer:
         self._bylines: tuple[object, set[str]] | None = None
 
     def rank(
-        self, question: str, query: str, top_k: int = 5, as_of: dt.date | str | None = None
+        self,
+        question: str,
+        query: str,
+        top_k: int = 5,
+        as_of: dt.date | str | None = None,
+        said: str = "",
     ) -> tuple[list[Passage], list[Scored]]:
         """The passages read for `query` and their sentences, best first."""
         query_vector = self.embedder.encode([query])[0]
@@ -111,12 +117,19 @@ class ExtractiveAnswerer:
             query_vector=query_vector,
             per_article=self.per_article,
         )
-        return passages, self.score(question, query, query_vector, passages)
+        return passages, self.score(question, query, query_vector, passages, said)
 
     def answer(
-        self, question: str, query: str, top_k: int = 5, as_of: dt.date | str | None = None
+        self,
+        question: str,
+        query: str,
+        top_k: int = 5,
+        as_of: dt.date | str | None = None,
+        said: str = "",
     ) -> Answer:
-        passages, scored = self.rank(question, query, top_k, as_of)
+        """`said`: the previous answer of the conversation; a follow-up asks for something
+        beyond it, so its sentences rank lower (they may still be chosen)."""
+        passages, scored = self.rank(question, query, top_k, as_of, said)
         unknown = self.unknown_names(question)
         if unknown:  # "How many S-400s did India buy?" where no article mentions India
             text = f"{ABSTAIN_TEXT[:-1]}: none of them mentions {unknown[0]}."
@@ -181,7 +194,12 @@ class ExtractiveAnswerer:
         return found
 
     def score(
-        self, question: str, query: str, query_vector: np.ndarray, passages: list[Passage]
+        self,
+        question: str,
+        query: str,
+        query_vector: np.ndarray,
+        passages: list[Passage],
+        said: str = "",
     ) -> list[Scored]:
         found = self.candidates(passages)
         if not found:
@@ -235,6 +253,7 @@ class ExtractiveAnswerer:
                 + w.kind * features["kind"]
                 + w.novelty * features["novelty"]
                 - w.short * features["short"]
+                - (w.repeated if said and c.text in said else 0.0)
             )
             features["score"] = score
             # asks for a number/date/name that the sentence does not offer
