@@ -212,6 +212,7 @@ class ExtractiveAnswerer:
         rank_weight = {t: idf(t) * (2.0 if t in asked else 1.0) for t in query_terms}
         judge_weight = {t: idf(t) * (1.0 if t in asked else 0.5) for t in query_terms}
         names = question_names(question)
+        said_terms = set(terms(said))
 
         def covered(present: set[str], weight: dict[str, float]) -> float:
             return sum(w for t, w in weight.items() if t in present) / (sum(weight.values()) or 1)
@@ -253,7 +254,7 @@ class ExtractiveAnswerer:
                 + w.kind * features["kind"]
                 + w.novelty * features["novelty"]
                 - w.short * features["short"]
-                - (w.repeated if said and c.text in said else 0.0)
+                - (w.repeated if _repeats(sentence_terms[i], said_terms) else 0.0)
             )
             features["score"] = score
             # asks for a number/date/name that the sentence does not offer
@@ -292,6 +293,11 @@ class ExtractiveAnswerer:
                 continue
             chosen.append(s)
         return chosen
+
+
+def _repeats(sentence: set[str], said: set[str], share: float = 0.8) -> bool:
+    """Whether a sentence says little beyond what was already said (its terms are there)."""
+    return bool(sentence and said) and len(sentence & said) >= share * len(sentence)
 
 
 def _compose(question: str, query: str, chosen: list[Scored], confidence: float) -> Answer:

@@ -57,3 +57,13 @@ def test_follow_up_is_searched_with_its_topic_and_a_naming_follow_up():
     assert contextualize("What did Peskov say about Venezuela?", history) == (
         "What did Peskov say about Venezuela?"
     )
+
+
+def test_a_follow_up_asks_for_more_than_the_last_answer(engine) -> None:  # noqa: ANN001
+    first = "Which fighter jets has Washington stopped selling to Turkey?"
+    said = engine.ask(first)
+    assert "F-35" in said.text
+    history = [{"role": "user", "content": first}, {"role": "assistant", "content": said.text}]
+    more = engine.ask("What else did it do?", history=history)
+    assert not more.abstained and "multinational" in more.text  # not the same sentence again
+    assert more.citations[0].quote not in said.text
