@@ -11,7 +11,7 @@ import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
-from ingest.errors import ArticleQAError, InvalidInputError
+from ingest.errors import InvalidInputError
 
 HERE = Path(__file__).resolve().parent
 BUNDLED_DATASET = HERE / "data" / "bundled.jsonl"
@@ -155,11 +155,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     add_arguments(parser)
     args = parser.parse_args(argv)
-    try:
-        return run(args)
-    except ArticleQAError as exc:
-        print(f"article-qa eval: error: {exc}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        print("article-qa eval: interrupted", file=sys.stderr)
-        return 130
+    from qa.cli import guarded
+
+    return guarded("article-qa eval", lambda: run(args))

@@ -8,18 +8,17 @@ import statistics
 from collections import Counter
 from collections.abc import Sequence
 
-from qa.support import SupportChecker, Verdict, split_claims
+from qa.support import MARKER, SupportChecker, Verdict, split_claims
 from vectorstore.terms import fold
 
 _PUNCT = re.compile(r"[^\w\s]")
 _ARTICLES = re.compile(r"\b(?:a|an|the)\b")
-_MARKERS = re.compile(r"\s*\[\d+(?:\s*,\s*\d+)*\]")
 
 
 def normalize(text: str) -> str:
     """SQuAD-style: lower case, accents folded, possessives, punctuation and articles dropped,
     spaces squeezed ('The $2.5 billion' -> '25 billion'; "Erdoğan's" -> 'erdogan')."""
-    text = _MARKERS.sub(" ", text)
+    text = MARKER.sub(" ", text)
     text = fold(text.replace("’", "'"))
     text = re.sub(r"'s\b", "", text)  # possessives: "Erdogan's" matches "Erdogan"
     text = _PUNCT.sub("", text)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 
+from qa.places import mentioned
 from vectorstore.terms import fold
 
 _MONTHS = (
@@ -158,7 +159,5 @@ def missing_names(names: list[str], text: str) -> float:
     found in a text about the US; "Ankara" in one about Türkiye)."""
     if not names:
         return 0.0
-    from qa.places import mentioned
-
     folded = fold(text)
     return sum(1 for n in names if n not in folded and not mentioned(n, folded)) / len(names)

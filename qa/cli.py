@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 from ingest.errors import ArticleQAError
@@ -149,15 +149,20 @@ def run(argv: Sequence[str] | None = None) -> int:
     return 0
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def guarded(prog: str, command: Callable[[], int]) -> int:
+    """Run a command; a user error is one line on stderr and exit code 2, never a traceback."""
     try:
-        return run(argv)
+        return command()
     except ArticleQAError as exc:
-        print(f"article-qa: error: {exc}", file=sys.stderr)
+        print(f"{prog}: error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        print("article-qa: interrupted", file=sys.stderr)
+        print(f"{prog}: interrupted", file=sys.stderr)
         return 130
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    return guarded("article-qa", lambda: run(argv))
 
 
 if __name__ == "__main__":

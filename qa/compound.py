@@ -4,6 +4,7 @@ part by part, and the parts' cited sentences are merged into one answer."""
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 from qa.support import split_claims
 from qa.types import Answer, Citation
@@ -58,7 +59,7 @@ def merge(question: str, query: str, answers: list[Answer]) -> Answer:
                 key = (c.article_id, c.field, c.start, c.end)
                 if key not in numbers:
                     numbers[key] = len(citations) + 1
-                    citations.append(_renumber(c, numbers[key]))
+                    citations.append(replace(c, number=numbers[key]))
                 renumbered.append(numbers[key])
             line = claim + "".join(f" [{n}]" for n in dict.fromkeys(renumbered))
             if line not in sentences:
@@ -72,19 +73,4 @@ def merge(question: str, query: str, answers: list[Answer]) -> Answer:
         confidence=min(a.confidence for a in answered),
         query=query,
         unanswered=unanswered,
-    )
-
-
-def _renumber(c: Citation, number: int) -> Citation:
-    return Citation(
-        number=number,
-        article_id=c.article_id,
-        title=c.title,
-        source=c.source,
-        published=c.published,
-        url=c.url,
-        quote=c.quote,
-        start=c.start,
-        end=c.end,
-        field=c.field,
     )

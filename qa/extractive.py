@@ -16,8 +16,10 @@ import numpy as np
 from ingest.embedder import Embedder
 from ingest.sentences import sentence_spans
 from qa.answer_types import expected_kind, missing_names, novelty, offers, question_names
+from qa.places import aliases
 from qa.retrieval import HybridRetriever
 from qa.types import Answer, Citation, Passage
+from vectorstore.lexical import LexicalIndex
 from vectorstore.terms import fold, terms
 
 _NOT_NAMES = {"i", "and", "or", "but", "the"}
@@ -153,10 +155,9 @@ class ExtractiveAnswerer:
     def unknown_names(self, question: str) -> list[str]:
         """Names in the question (past its first word) that no article in the store mentions,
         under any name of the same place ("American" counts as the US)."""
-        from qa.places import aliases
-
-        df = self.retriever.store.lexical().document_frequency
-        bylines = self._metadata_terms()  # outlets and authors count as mentioned
+        lexical = self.retriever.store.lexical()
+        df = lexical.document_frequency
+        bylines = self._metadata_terms(lexical)  # outlets and authors count as mentioned
         found = []
         for match in re.finditer(r"(?<!^)(?<![\w’'-])[A-ZÀ-ÖØ-ÞĞİŞ][\w’'-]*", question.strip()):
             word = match.group().rstrip("'’").removesuffix("'s").removesuffix("’s")
@@ -170,9 +171,9 @@ class ExtractiveAnswerer:
                 found.append(word)
         return found
 
-    def _metadata_terms(self) -> set[str]:
-        """Terms of every article's outlet and authors, rebuilt when the store changes."""
-        lexical = self.retriever.store.lexical()  # a new object after every change
+    def _metadata_terms(self, lexical: LexicalIndex) -> set[str]:
+        """Terms of every article's outlet and authors, rebuilt when the store changes (the
+        lexical index is a new object after every change)."""
         if self._bylines is None or self._bylines[0] is not lexical:
             vocabulary: set[str] = set()
             for record in self.retriever.store.chroma.article_records().values():
@@ -264,10 +265,7 @@ class ExtractiveAnswerer:
         return scored
 
     def _idf(self):  # noqa: ANN202
-        lexical = self.retriever.store.lexical()
-        df = lexical.document_frequency
-        n = max(len(lexical.ids), 1)
-        return lambda t: math.log(1.0 + (n - df.get(t, 0) + 0.5) / (df.get(t, 0) + 0.5))
+        return self.retriever.store.lexical().idf
 
     def _vectors(self, candidates: list[Candidate]) -> np.ndarray:
         keys = [(c.passage.article_id, c.start, c.end) for c in candidates]

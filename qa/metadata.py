@@ -4,9 +4,7 @@ when, under what headline — answered from the article's metadata, cited to the
 from __future__ import annotations
 
 import datetime as dt
-import math
 import re
-from dataclasses import dataclass
 
 from qa.answer_types import missing_names, question_names
 from qa.retrieval import HybridRetriever
@@ -98,16 +96,11 @@ def field_statement(record: ArticleRecord, name: str) -> str:
     return f"The article's headline is “{value}”."
 
 
-@dataclass(frozen=True)
-class _Missing:
-    what: str
-
-
 _MISSING = {
-    "authors": _Missing("does not name its author"),
-    "source": _Missing("does not say which outlet published it"),
-    "published": _Missing("carries no publication date"),
-    "title": _Missing("has no headline"),
+    "authors": "does not name its author",
+    "source": "does not say which outlet published it",
+    "published": "carries no publication date",
+    "title": "has no headline",
 }
 
 
@@ -130,7 +123,7 @@ class MetadataAnswerer:
         for name in dict.fromkeys(names):
             value = field_value(record, name)
             if not value:
-                missing.append(f"The article “{record.title}” {_MISSING[name].what}.")
+                missing.append(f"The article “{record.title}” {_MISSING[name]}.")
                 continue
             citations.append(
                 Citation(
@@ -191,10 +184,8 @@ class MetadataAnswerer:
     def _about(self, record: ArticleRecord, topic: list[str], query: str) -> float:
         """How well the question's topic words describe this article (0 when it names someone
         the article never mentions): idf-weighted share found in its title, metadata and text."""
-        lexical = self.retriever.store.lexical()
-        df = lexical.document_frequency
-        n = max(len(lexical.ids), 1)
-        weight = {t: math.log(1.0 + (n - df.get(t, 0) + 0.5) / (df.get(t, 0) + 0.5)) for t in topic}
+        idf = self.retriever.store.lexical().idf
+        weight = {t: idf(t) for t in topic}
         article = self.retriever.store.chroma.article(record.id)
         text = article.text if article is not None else ""
         described = "\n".join([record.title, record.source or "", *record.authors, text])

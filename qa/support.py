@@ -270,12 +270,12 @@ class SupportChecker:
         return float(sims[best]), sentences[best]
 
 
-_MARKER = re.compile(r"\s*\[\d+(?:\s*,\s*\d+)*\]")
+MARKER = re.compile(r"\s*\[\d+(?:\s*,\s*\d+)*\]")
 
 
 def _strip_markers(text: str) -> str:
     """'... $2.5 billion. [1]' -> '... $2.5 billion.'"""
-    return _MARKER.sub("", text).strip()
+    return MARKER.sub("", text).strip()
 
 
 def split_claims(answer_text: str) -> list[tuple[str, list[int]]]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import json
+import math
 import os
 import shutil
 import tempfile
@@ -76,6 +77,12 @@ class LexicalIndex:
         return {
             term: int(counts[i]) for term, i in self._bm25.vocab_dict.items() if i < len(counts)
         }
+
+    def idf(self, term: str) -> float:
+        """BM25-style inverse document frequency of a term over the chunks (high when rare)."""
+        df = self.document_frequency.get(term, 0)
+        n = max(len(self.ids), 1)
+        return math.log(1.0 + (n - df + 0.5) / (df + 0.5))
 
     # ---- cache --------------------------------------------------------------------------------
     def save(self, folder: Path) -> None:
