@@ -22,7 +22,7 @@ import pytest
 import qa
 from qa.engine import QAEngine
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 CORPUS = ROOT / "data" / "articles"
 COLLECTION = "srvtest"
 

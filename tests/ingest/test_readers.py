@@ -12,10 +12,10 @@ from ingest.models import Article
 from ingest.readers import SUPPORTED_SUFFIXES, ReadResult, discover, read_file, read_paths
 from ingest.textformat import parse_date, split_authors
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 ARTICLES = REPO / "data" / "articles"
 REALTIMEQA = (
-    Path(__file__).resolve().parents[2] / "shared" / "bench" / "realtimeqa" / "articles.jsonl"
+    Path(__file__).resolve().parents[3] / "shared" / "bench" / "realtimeqa" / "articles.jsonl"
 )
 
 BODY = (

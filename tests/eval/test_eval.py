@@ -24,7 +24,7 @@ from qa.engine import QAEngine
 from qa.llm import ChatClient, LLMError
 from qa.support import SupportChecker
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 # ---- the curated dataset ----------------------------------------------------------------------

@@ -7,7 +7,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import CORPUS, article_id
+from tests.conftest import CORPUS, article_id
 
 from ingest.chunking import embedding_text
 from ingest.errors import ModelMismatchError, StoreBusyError

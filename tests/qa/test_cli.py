@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 CORPUS = ROOT / "data" / "articles"
 ANADOLU_FILE = CORPUS / "000_571dbf1d854c2ca6.txt"
 
