@@ -25,7 +25,7 @@ def contains(answer: str, gold: str) -> bool:
     return re.search(rf"(?<!\w){re.escape(gold.lower())}(?!\w)", answer.lower()) is not None
 
 
-def main() -> int:
+def _arguments() -> argparse.Namespace:
     parser = argparse.ArgumentParser()
     parser.add_argument("--data", type=Path, default=DATA)
     parser.add_argument("--store", type=Path, default=ROOT / "bench" / "work" / "realtimeqa-store")
@@ -39,22 +39,12 @@ def main() -> int:
         metavar="N",
         help="measure ingest of the first N articles into a fresh store, then stop",
     )
-    args = parser.parse_args()
-    if not (args.data / "articles.jsonl").exists():
-        print(f"no benchmark data at {args.data}", file=sys.stderr)
-        return 2
-    sys.path.insert(0, str(ROOT))
-    from qa.engine import QAEngine
+    return parser.parse_args()
 
-    source = args.data / "articles.jsonl"
-    if args.ingest_only:
-        work = Path(tempfile.mkdtemp(prefix="aqa-bench-"))
-        args.store = work / "store"
-        lines = source.read_text().splitlines()[: args.ingest_only]
-        source = work / "articles.jsonl"
-        source.write_text("\n".join(lines) + "\n")
-    engine = QAEngine.open(store=args.store)
-    engine.embedder.encode(["warm up"])  # load the model first: its start-up is not ingest speed
+
+def _ingest(engine, source: Path) -> dict[str, object]:  # noqa: ANN001
+    """Ingest `source` and measure it (the model is loaded first: start-up is not ingest)."""
+    engine.embedder.encode(["warm up"])
     t0 = time.perf_counter()
     report = engine.ingest([source], progress=True)
     ingest_s = time.perf_counter() - t0
@@ -70,28 +60,23 @@ def main() -> int:
             chunks=report.chunks,
             peak_rss_mib=round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
         )
-    if args.ingest_only:
-        for key, value in figures.items():
-            print(f"{key}: {value}")
-        return 0
+    return figures
+
+
+def _ask_all(engine, questions: list[dict], no_as_of: bool) -> tuple[dict, list[dict]]:  # noqa: ANN001
+    """Recall@1/@5 of `retrieve`, containment and latency of `ask`, over the questions."""
     urls_of: dict[str, set[str]] = {}
     for record in engine.articles():
         urls = {record.url} if record.url else set()
         urls |= {d.get("url") for d in record.duplicates if d.get("url")}
         urls_of[record.id] = urls
-
-    questions = [json.loads(line) for line in (args.data / "questions_dev.jsonl").open()]
-    if args.questions:
-        questions = questions[: args.questions]
     engine.ask("warm up")  # model load and index cache are not part of the latency
     hits1 = hits5 = contained = abstained = 0
-    latencies = []
-    cases = []
+    latencies, cases = [], []
     for q in questions:
-        as_of = None if args.no_as_of else q["asked_on"]
-        gold = set(q["answer_urls"])
+        as_of = None if no_as_of else q["asked_on"]
         passages = engine.retrieve(q["question"], top_k=5, as_of=as_of)
-        ranked = [bool(urls_of.get(p.article_id, set()) & gold) for p in passages]
+        ranked = [bool(urls_of.get(p.article_id, set()) & set(q["answer_urls"])) for p in passages]
         hits1 += bool(ranked[:1] and ranked[0])
         hits5 += any(ranked)
         t = time.perf_counter()
@@ -113,21 +98,45 @@ def main() -> int:
         )
     n = len(questions)
     latencies.sort()
-    figures.update(
-        questions=n,
-        as_of=not args.no_as_of,
-        recall_at_1=round(hits1 / n, 3),
-        recall_at_5=round(hits5 / n, 3),
-        answer_containment=round(contained / n, 3),
-        abstentions=abstained,
-        ask_p50_ms=round(statistics.median(latencies), 1),
-        ask_p95_ms=round(latencies[int(0.95 * (n - 1))], 1),
-    )
-    args.out.mkdir(parents=True, exist_ok=True)
-    name = "realtimeqa" + ("-no-as-of" if args.no_as_of else "")
-    (args.out / f"{name}.json").write_text(
-        json.dumps({"figures": figures, "cases": cases}, indent=1)
-    )
+    figures = {
+        "questions": n,
+        "as_of": not no_as_of,
+        "recall_at_1": round(hits1 / n, 3),
+        "recall_at_5": round(hits5 / n, 3),
+        "answer_containment": round(contained / n, 3),
+        "abstentions": abstained,
+        "ask_p50_ms": round(statistics.median(latencies), 1),
+        "ask_p95_ms": round(latencies[int(0.95 * (n - 1))], 1),
+    }
+    return figures, cases
+
+
+def main() -> int:
+    args = _arguments()
+    if not (args.data / "articles.jsonl").exists():
+        print(f"no benchmark data at {args.data}", file=sys.stderr)
+        return 2
+    sys.path.insert(0, str(ROOT))
+    from qa.engine import QAEngine
+
+    source = args.data / "articles.jsonl"
+    if args.ingest_only:
+        work = Path(tempfile.mkdtemp(prefix="aqa-bench-"))
+        args.store = work / "store"
+        lines = source.read_text().splitlines()[: args.ingest_only]
+        source = work / "articles.jsonl"
+        source.write_text("\n".join(lines) + "\n")
+    engine = QAEngine.open(store=args.store)
+    figures = _ingest(engine, source)
+    if not args.ingest_only:
+        questions = [json.loads(line) for line in (args.data / "questions_dev.jsonl").open()]
+        asked, cases = _ask_all(engine, questions[: args.questions or None], args.no_as_of)
+        figures.update(asked)
+        args.out.mkdir(parents=True, exist_ok=True)
+        name = "realtimeqa" + ("-no-as-of" if args.no_as_of else "")
+        (args.out / f"{name}.json").write_text(
+            json.dumps({"figures": figures, "cases": cases}, indent=1)
+        )
     for key, value in figures.items():
         print(f"{key}: {value}")
     return 0

@@ -8,7 +8,7 @@ import statistics
 from collections import Counter
 from collections.abc import Sequence
 
-from qa.support import MARKER, SupportChecker, Verdict, split_claims
+from qa.support import MARKER, SupportChecker, Verdict
 from vectorstore.terms import fold
 
 _PUNCT = re.compile(r"[^\w\s]")
@@ -69,7 +69,7 @@ def spans_overlap(a: tuple[int, int], b: tuple[int, int]) -> bool:
 
 
 def citation_support(
-    answer_text: str,
+    claims: Sequence[tuple[str, Sequence[int]]],
     evidence_of: dict[int, str],
     checker: SupportChecker,
 ) -> dict:
@@ -83,7 +83,6 @@ def citation_support(
     its own while the other citations suffice; citations of an unsupported sentence count as
     imprecise.
     """
-    claims = split_claims(answer_text)
     sentences = []
     supported_claims = 0
     precise = 0
@@ -109,7 +108,7 @@ def citation_support(
         sentences.append(
             {
                 "claim": claim,
-                "citations": numbers,
+                "citations": list(numbers),
                 "supported": ok,
                 "reasons": list(verdict.reasons) if verdict else ["no citation"],
                 "needed": needed,

@@ -26,7 +26,7 @@ from eval.metrics import (
 )
 from qa.engine import QAEngine
 from qa.metadata import field_statement, field_value
-from qa.support import SupportChecker, split_claims
+from qa.support import SupportChecker
 from qa.types import Answer, Citation, Passage
 from vectorstore.records import ArticleRecord
 
@@ -45,7 +45,7 @@ class Corpus:
 
     def __init__(self, engine: QAEngine) -> None:
         self.engine = engine
-        self.records = engine.store.chroma.article_records()
+        self.records = engine.store.snapshot().records
         self._by_key: dict[str, ArticleRecord] = {}
         for record in self.records.values():
             self._by_key.setdefault(record.title.casefold().strip(), record)
@@ -65,7 +65,7 @@ class Corpus:
 
     def text(self, article_id: str) -> str:
         if article_id not in self._texts:
-            article = self.engine.store.chroma.article(article_id)
+            article = self.engine.store.article(article_id)
             self._texts[article_id] = article.text if article is not None else ""
         return self._texts[article_id]
 
@@ -173,76 +173,63 @@ class Evaluator:
         started = time.perf_counter()
         answer = self.engine.ask(turn.question, history=history or None, as_of=as_of)
         latency = (time.perf_counter() - started) * 1000
-        result: dict[str, Any] = {
-            "case": case.id,
-            "category": case.category,
-            "turn": index + 1,
-            "turns": len(case.turns),
-            "line": case.line,
-            "question": turn.question,
-            "as_of": as_of,
-            "answerable": turn.answerable,
-            "gold": [list(p) for p in turn.answers],
-            "evidence": [
-                {
-                    "article": g.record.title,
-                    "article_id": g.record.id,
-                    "field": g.field,
-                    "span": g.span,
-                }
-                for g in golds
-            ],
-            "note": turn.note,
-            "answer": answer.text,
-            "abstained": answer.abstained,
-            "confidence": round(answer.confidence, 4),
-            "query": answer.query,
-            "latency_ms": round(latency, 1),
-            "citations": [self._citation(corpus, c) for c in answer.citations],
-            "related": [
-                {"title": p.title, "article_id": p.article_id, "start": p.start, "end": p.end}
-                for p in answer.related[:3]
-            ],
-        }
-        text_golds = [g for g in golds if g.field == "text"]
-        if turn.answerable and text_golds:
-            depth = max(self.k, 10)
-            passages = self.engine.retriever.retrieve(
-                answer.query, depth, as_of=as_of, per_article=depth
-            )
-            relevant = [any(_holds(p, g) for g in text_golds) for p in passages]
-            rank = next((i + 1 for i, hit in enumerate(relevant) if hit), None)
-            result["retrieval"] = {
-                "rank": rank,
-                "hit@1": hit_at(relevant, 1),
-                f"hit@{self.k}": hit_at(relevant, self.k),
-                "rr": reciprocal_rank(relevant),
+        result = _describe(case, index, turn, golds, as_of)
+        result.update(
+            {
+                "answer": answer.text,
+                "abstained": answer.abstained,
+                "confidence": round(answer.confidence, 4),
+                "query": answer.query,
+                "latency_ms": round(latency, 1),
+                "citations": [self._citation(corpus, c) for c in answer.citations],
+                "related": [
+                    {"title": p.title, "article_id": p.article_id, "start": p.start, "end": p.end}
+                    for p in answer.related[:3]
+                ],
+                "retrieval": self._retrieval(answer, turn, golds, as_of),
             }
-        else:
-            result["retrieval"] = None
+        )
         if turn.answerable:
-            contained = not answer.abstained and containment(answer.text, turn.answers)
-            result["contained"] = contained
-            result["f1"] = (
-                0.0 if answer.abstained else round(token_f1(answer.text, turn.answers), 4)
-            )
-            result["cited_gold"] = (
-                None
-                if answer.abstained or not golds
-                else any(_cites(c, g) for c in answer.citations for g in golds)
-            )
+            result.update(_answer_scores(answer, turn, golds))
         if not answer.abstained:
-            evidence_of = {c.number: self._evidence(corpus, c) for c in answer.citations}
-            support = citation_support(answer.text, evidence_of, self.checker)
-            result["citation_recall"] = round(support["recall"], 4)
-            result["citation_precision"] = round(support["precision"], 4)
-            result["support"] = support["sentences"]
-            if self.judge is not None:
-                result["llm_citation_recall"] = self._judge(answer, evidence_of)
+            result.update(self._support(corpus, answer))
         result["correct"] = (
             (not answer.abstained and result["contained"]) if turn.answerable else answer.abstained
         )
         result["verdict"] = _verdict(result)
+        return result
+
+    def _retrieval(
+        self, answer: Answer, turn: Turn, golds: list[Gold], as_of: dt.date | str | None
+    ) -> dict[str, Any] | None:
+        """Where the gold passage ranks for the question as searched (text evidence only)."""
+        text_golds = [g for g in golds if g.field == "text"]
+        if not turn.answerable or not text_golds:
+            return None
+        depth = max(self.k, 10)
+        passages = self.engine.retriever.retrieve(
+            answer.query, depth, as_of=as_of, per_article=depth
+        )
+        relevant = [any(_holds(p, g) for g in text_golds) for p in passages]
+        return {
+            "rank": next((i + 1 for i, hit in enumerate(relevant) if hit), None),
+            "hit@1": hit_at(relevant, 1),
+            f"hit@{self.k}": hit_at(relevant, self.k),
+            "rr": reciprocal_rank(relevant),
+        }
+
+    def _support(self, corpus: Corpus, answer: Answer) -> dict[str, Any]:
+        """Citation recall and precision of an answer, judged on what its citations point at."""
+        evidence_of = {c.number: self._evidence(corpus, c) for c in answer.citations}
+        claims = [(s.text, s.numbers) for s in answer.sentences]
+        support = citation_support(claims, evidence_of, self.checker)
+        result: dict[str, Any] = {
+            "citation_recall": round(support["recall"], 4),
+            "citation_precision": round(support["precision"], 4),
+            "support": support["sentences"],
+        }
+        if self.judge is not None:
+            result["llm_citation_recall"] = self._judge(claims, evidence_of)
         return result
 
     def _citation(self, corpus: Corpus, c: Citation) -> dict[str, Any]:
@@ -267,14 +254,48 @@ class Evaluator:
             return ""
         return field_statement(record, c.field)
 
-    def _judge(self, answer: Answer, evidence_of: dict[int, str]) -> float | None:
+    def _judge(
+        self, claims: list[tuple[str, list[int]]], evidence_of: dict[int, str]
+    ) -> float | None:
         assert self.judge is not None
-        claims = split_claims(answer.text)
         verdicts = []
         for claim, numbers in claims:
             evidence = [evidence_of[n] for n in numbers if n in evidence_of]
             verdicts.append(bool(evidence) and bool(self.judge.supports(claim, evidence)))
         return round(sum(verdicts) / len(verdicts), 4) if verdicts else None
+
+
+def _describe(
+    case: Case, index: int, turn: Turn, golds: list[Gold], as_of: dt.date | str | None
+) -> dict[str, Any]:
+    """What a turn's result records before it is answered: the question and its gold."""
+    return {
+        "case": case.id,
+        "category": case.category,
+        "turn": index + 1,
+        "turns": len(case.turns),
+        "line": case.line,
+        "question": turn.question,
+        "as_of": as_of,
+        "answerable": turn.answerable,
+        "gold": [list(p) for p in turn.answers],
+        "evidence": [
+            {"article": g.record.title, "article_id": g.record.id, "field": g.field, "span": g.span}
+            for g in golds
+        ],
+        "note": turn.note,
+    }
+
+
+def _answer_scores(answer: Answer, turn: Turn, golds: list[Gold]) -> dict[str, Any]:
+    """Containment, token F1 and whether the gold evidence is cited, for an answerable turn."""
+    if answer.abstained:
+        return {"contained": False, "f1": 0.0, "cited_gold": None}
+    return {
+        "contained": containment(answer.text, turn.answers),
+        "f1": round(token_f1(answer.text, turn.answers), 4),
+        "cited_gold": any(_cites(c, g) for c in answer.citations for g in golds) if golds else None,
+    }
 
 
 def _holds(passage: Passage, gold: Gold) -> bool:

@@ -19,7 +19,7 @@ from typing import Any
 import trafilatura
 from lxml import html as lxml_html
 
-from ingest.models import Article, Skipped
+from ingest.models import Article, ArticleMeta, Skipped
 from ingest.textformat import (
     fallback_title,
     non_space_chars,
@@ -106,13 +106,12 @@ def parse_html(html: str, origin: str) -> Article | Skipped:
     body = "\n\n".join(paras)
     if non_space_chars(body) < MIN_TEXT_CHARS:
         return Skipped(origin, "no article text found in HTML")
-    return Article(
+    meta = ArticleMeta(
         title=title or fallback_title(body),
-        text=body,
-        origin=origin,
         source=source or outlet,
         authors=authors,
         published=published,
         url=normalize_space(doc.url or "") or None,
         section=normalize_space(doc.categories[0]) if doc.categories else None,
     )
+    return Article(meta=meta, text=body, origin=origin)

@@ -30,7 +30,7 @@ import json
 from datetime import datetime, timezone
 from typing import Any
 
-from ingest.models import Article, Skipped
+from ingest.models import Article, ArticleMeta, Skipped
 from ingest.textformat import (
     fallback_title,
     non_space_chars,
@@ -113,16 +113,15 @@ def record_to_article(record: Any, origin: str) -> Article | Skipped:
     source = _name(_field(record, _SOURCE_KEYS))
     title = _field(record, _TITLE_KEYS)
     title = normalize_space(title) if isinstance(title, str) else ""
-    return Article(
+    meta = ArticleMeta(
         title=title or fallback_title(body),
-        text=body,
-        origin=origin,
         source=(outlet_name(source) or source) if source else outlet_for_url(url) or outlet,
         authors=_authors(_field(record, _AUTHOR_KEYS)),
         published=_date(_field(record, _DATE_KEYS)),
         url=url,
         section=_name(_field(record, ("section", "category"))),
     )
+    return Article(meta=meta, text=body, origin=origin)
 
 
 def _record_key(record: Any, fallback: str, seen: set[str]) -> str:

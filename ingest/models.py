@@ -14,7 +14,61 @@ def content_id(text: str) -> str:
 
 
 @dataclass(frozen=True)
-class Article:
+class ArticleMeta:
+    """What is known of an article besides its text: the one metadata type that articles,
+    stored records, passages and citations all carry."""
+
+    title: str
+    source: str | None = None  # the outlet
+    authors: tuple[str, ...] = ()
+    published: str | None = None  # ISO date, YYYY-MM-DD
+    url: str | None = None
+    section: str | None = None
+
+    def value(self, name: str) -> str:
+        """A field as text ("authors" joined by ", "; a missing value is "")."""
+        if name == "authors":
+            return ", ".join(self.authors)
+        if name not in METADATA_FIELDS:
+            raise ValueError(f"unknown metadata field {name!r}")
+        return getattr(self, name) or ""
+
+
+METADATA_FIELDS = ("title", "source", "authors", "published", "url", "section")
+
+
+class Described:
+    """Mixin for whatever carries an article's `meta`: its fields read as attributes."""
+
+    meta: ArticleMeta
+
+    @property
+    def title(self) -> str:
+        return self.meta.title
+
+    @property
+    def source(self) -> str | None:
+        return self.meta.source
+
+    @property
+    def authors(self) -> tuple[str, ...]:
+        return self.meta.authors
+
+    @property
+    def published(self) -> str | None:
+        return self.meta.published
+
+    @property
+    def url(self) -> str | None:
+        return self.meta.url
+
+    @property
+    def section(self) -> str | None:
+        return self.meta.section
+
+
+@dataclass(frozen=True)
+class Article(Described):
     """One news article.
 
     `text` is the clean body that every chunk offset and every citation offset refers to.
@@ -22,14 +76,9 @@ class Article:
     multi-article file (JSON/JSONL), so that a changed or removed record can be found again.
     """
 
-    title: str
+    meta: ArticleMeta
     text: str
     origin: str
-    source: str | None = None
-    authors: tuple[str, ...] = ()
-    published: str | None = None  # ISO date, YYYY-MM-DD
-    url: str | None = None
-    section: str | None = None
     id: str = field(default="")
 
     def __post_init__(self) -> None:
@@ -37,11 +86,6 @@ class Article:
             raise ValueError("article text is empty")
         if not self.id:
             object.__setattr__(self, "id", content_id(self.text))
-
-    @property
-    def path(self) -> str:
-        """The file the article was read from (the origin without a `#key` suffix)."""
-        return self.origin.split("#", 1)[0]
 
 
 @dataclass(frozen=True)

@@ -32,13 +32,13 @@ import re
 import stat
 import unicodedata
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from ingest.errors import InvalidInputError
 from ingest.htmlformat import parse_html
 from ingest.jsonformat import parse_json, parse_jsonl
-from ingest.models import Article, Skipped
+from ingest.models import Article, ArticleMeta, Skipped
 from ingest.textformat import (
     fallback_title,
     front_matter,
@@ -234,16 +234,6 @@ def read_paths(
 # ------------------------------------------------------------------ plain text and Markdown
 
 
-@dataclass
-class _Meta:
-    title: str | None = None
-    source: str | None = None
-    authors: tuple[str, ...] = ()
-    published: str | None = None
-    url: str | None = None
-    section: str | None = None
-
-
 _MD_IMAGE = re.compile(r"!\[[^\]]*\]\([^)]*\)")
 _MD_LINK = re.compile(r"\[([^\]]+)\](?:\([^)]*\)|\[[^\]]*\])")
 _MD_MARKS = re.compile(r"(\*\*|__|\*|`)(?=\S)(.+?)(?<=\S)\1")
@@ -261,12 +251,12 @@ def _first(meta: dict[str, str | list[str]], *keys: str) -> str | None:
     return None
 
 
-def _meta_from_front_matter(fm: dict[str, str | list[str]]) -> _Meta:
+def _meta_from_front_matter(fm: dict[str, str | list[str]]) -> ArticleMeta:
     raw = fm.get("authors") or fm.get("author") or fm.get("byline") or []
     names = [raw] if isinstance(raw, str) else raw
     source = _first(fm, "source", "outlet", "publisher", "site_name", "sitename")
-    return _Meta(
-        title=_first(fm, "title", "headline"),
+    return ArticleMeta(
+        title=_first(fm, "title", "headline") or "",
         source=outlet_name(source) or source if source else None,
         authors=unique(a for name in names for a in split_authors(name)),
         published=parse_date(_first(fm, "date", "published", "publish_date", "published_at")),
@@ -323,33 +313,41 @@ def _is_title(block: list[str]) -> bool:
     return len(block) == 1 and len(block[0]) <= _MAX_TITLE_CHARS and 4 <= words <= 30
 
 
-def _take_title(blocks: list[list[str]], meta: _Meta, markdown: bool) -> None:
-    """Fill title/section/source from the top of the file, removing what they came from."""
+def _fill(meta: ArticleMeta, **values: object) -> ArticleMeta:
+    """`meta` with the fields it lacks taken from `values` (a known field is never replaced)."""
+    missing = {k: v for k, v in values.items() if v and not getattr(meta, k)}
+    return replace(meta, **missing) if missing else meta
+
+
+def _take_title(blocks: list[list[str]], meta: ArticleMeta, markdown: bool) -> ArticleMeta:
+    """Title/section/source from the top of the file, removing the lines they came from."""
     while blocks and len(blocks[0]) == 1 and outlet_name(blocks[0][0]):
-        meta.source = meta.source or outlet_name(blocks.pop(0)[0])
+        meta = _fill(meta, source=outlet_name(blocks.pop(0)[0]))
     if meta.title or not blocks:
-        return
+        return meta
     heads = [n for n, b in enumerate(blocks[:3]) if markdown and b[0].startswith("# ")]
     at = heads[0] if heads else 0
     if heads and at > 0 and _is_section(blocks[at - 1]):
-        meta.section = meta.section or blocks.pop(at - 1)[0]
+        meta = _fill(meta, section=blocks.pop(at - 1)[0])
         at -= 1
     elif not heads and len(blocks) > 2 and _is_section(blocks[0]) and _is_title(blocks[1]):
-        meta.section = meta.section or blocks.pop(0)[0]
+        meta = _fill(meta, section=blocks.pop(0)[0])
     first = blocks[at][0].removeprefix("# ").strip()
     if len(first) <= _MAX_TITLE_CHARS:
-        meta.title = first
+        meta = replace(meta, title=first)
         del blocks[at][0]
         if not blocks[at]:
             del blocks[at]
+    return meta
 
 
 def _title_key(text: str) -> str:
     return normalize_space(text).casefold().strip(" .!?:;\"'“”‘’")
 
 
-def _body(blocks: list[list[str]], meta: _Meta) -> list[str]:
-    title_key = _title_key(meta.title or "")
+def _body(blocks: list[list[str]], meta: ArticleMeta) -> tuple[list[str], ArticleMeta]:
+    """The body paragraphs, and `meta` completed from bylines and outlet lines found on top."""
+    title_key = _title_key(meta.title)
     paras: list[str] = []
     for n, block in enumerate(blocks):
         kept: list[str] = []
@@ -358,18 +356,20 @@ def _body(blocks: list[list[str]], meta: _Meta) -> list[str]:
             if title_key and _title_key(line) == title_key:
                 continue
             if byline:
-                meta.authors = meta.authors or byline.authors
-                meta.published = meta.published or byline.published
-                meta.source = meta.source or byline.source
+                meta = _fill(
+                    meta,
+                    authors=byline.authors,
+                    published=byline.published,
+                    source=byline.source,
+                )
             elif outlet_name(line):
-                meta.source = meta.source or outlet_name(line)
+                meta = _fill(meta, source=outlet_name(line))
             else:
                 kept.append(line)
         if kept:
             paras.append(normalize_space(" ".join(kept)))
     paras, outlet = strip_boilerplate(paras)
-    meta.source = meta.source or outlet
-    return paras
+    return paras, _fill(meta, source=outlet)
 
 
 def parse_text(text: str, origin: str, *, markdown: bool = False) -> Article | Skipped:
@@ -377,20 +377,12 @@ def parse_text(text: str, origin: str, *, markdown: bool = False) -> Article | S
     fm, text = front_matter(text)
     meta = _meta_from_front_matter(fm)
     blocks = _blocks(text, markdown)
-    _take_title(blocks, meta, markdown)
-    paras = _body(blocks, meta)
+    meta = _take_title(blocks, meta, markdown)
+    paras, meta = _body(blocks, meta)
     if not paras and meta.title and not fm.get("title"):
-        paras, meta.title = [meta.title], None  # a lone paragraph is body, not title
+        paras, meta = [meta.title], replace(meta, title="")  # a lone paragraph is body
     body = "\n\n".join(paras)
     if non_space_chars(body) < MIN_TEXT_CHARS:
         return Skipped(origin, "text too short")
-    return Article(
-        title=meta.title or fallback_title(body),
-        text=body,
-        origin=origin,
-        source=meta.source,
-        authors=meta.authors,
-        published=meta.published,
-        url=meta.url,
-        section=meta.section,
-    )
+    title = meta.title or fallback_title(body)
+    return Article(meta=replace(meta, title=title), text=body, origin=origin)

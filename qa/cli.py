@@ -1,4 +1,8 @@
-"""The command line: article-qa ingest | ask | chat | stats | eval | serve. User errors are one line."""
+"""The core commands: ingest | ask | chat | stats (`python -m qa`). User errors are one line.
+
+The full `article-qa` command (these, plus eval and serve) is assembled one layer up, in
+`app.cli`, so that nothing here imports the layers above the qa core.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +10,7 @@ import argparse
 import json
 import sys
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ingest.errors import ArticleQAError
 
@@ -15,16 +19,23 @@ if TYPE_CHECKING:
     from qa.types import Answer
 
 
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="article-qa",
+COMMANDS = ("ingest", "ask", "chat", "stats")
+
+
+def parser(prog: str = "article-qa") -> tuple[argparse.ArgumentParser, Any]:
+    """The parser with its global options, and its sub-parsers to add commands to."""
+    top = argparse.ArgumentParser(
+        prog=prog,
         description="Ask questions of news articles; every answer is cited to exact sentences.",
     )
-    parser.add_argument(
+    top.add_argument(
         "--store", help="store folder (default: ARTICLE_QA_STORE_PATH or the user data folder)"
     )
-    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    return top, top.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
+
+def add_commands(sub: Any) -> None:
+    """The core commands: ingest, ask, chat, stats."""
     ingest = sub.add_parser("ingest", help="add files or folders of articles to the store")
     ingest.add_argument("paths", nargs="+", metavar="PATH")
     ingest.add_argument(
@@ -39,16 +50,6 @@ def _parser() -> argparse.ArgumentParser:
 
     sub.add_parser("chat", help="a conversation in the terminal (follow-ups included)")
     sub.add_parser("stats", help="what the store holds")
-    from eval.cli import add_arguments
-
-    add_arguments(
-        sub.add_parser("eval", help="grounding eval: answers, citations, abstention (see README)"),
-        store_option=False,
-    )
-    serve = sub.add_parser("serve", help="start the chat UI in the browser")
-    serve.add_argument("--port", type=int, default=7860)
-    serve.add_argument("--host", default="127.0.0.1")
-    return parser
 
 
 def format_answer(answer: Answer) -> str:
@@ -117,17 +118,8 @@ def _chat(engine: QAEngine) -> None:
         ]
 
 
-def run(argv: Sequence[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
-    if args.command == "serve":
-        from app import launch
-
-        launch(host=args.host, port=args.port, store=args.store)
-        return 0
-    if args.command == "eval":
-        from eval.cli import run as run_eval
-
-        return run_eval(args)
+def run(args: argparse.Namespace) -> int:
+    """Run one of the core commands, parsed by a parser that `add_commands` filled."""
     engine = _open(args, getattr(args, "top_k", None))
     if args.command == "ingest":
         report = engine.ingest(args.paths, prune=args.prune, progress=sys.stderr.isatty())
@@ -162,7 +154,10 @@ def guarded(prog: str, command: Callable[[], int]) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    return guarded("article-qa", lambda: run(argv))
+    top, sub = parser("python -m qa")
+    add_commands(sub)
+    args = top.parse_args(argv)
+    return guarded("article-qa", lambda: run(args))
 
 
 if __name__ == "__main__":

@@ -4,10 +4,8 @@ part by part, and the parts' cited sentences are merged into one answer."""
 from __future__ import annotations
 
 import re
-from dataclasses import replace
 
-from qa.support import split_claims
-from qa.types import Answer, Citation
+from qa.types import Answer, AnswerSentence
 from vectorstore.terms import terms
 
 _WH = r"(?:(?:in|on|at|for|from|by|to|with|since|until)\s+)?(?:what|which|who|whom|whose|where|when|why|how)"
@@ -38,39 +36,27 @@ def split_question(question: str) -> list[str]:
 
 
 def merge(question: str, query: str, answers: list[Answer]) -> Answer:
-    """One answer from the parts' answers: their sentences in order, each span cited once,
-    citations renumbered; it abstains only when every part does."""
+    """One answer from the parts' answers: their sentences in order (a sentence two parts both
+    gave, once); it abstains only when every part does."""
     answered = [a for a in answers if not a.abstained]
     if not answered:
         related = [p for a in answers for p in a.related]
         seen: set[str] = set()
         unique = [p for p in related if not (p.chunk_id in seen or seen.add(p.chunk_id))]
-        text = answers[0].text if answers else ""
-        return Answer(question, text, True, related=unique[:8], query=query)
-    citations: list[Citation] = []
-    numbers: dict[tuple[str, str, int, int], int] = {}
-    sentences: list[str] = []
+        message = answers[0].message if answers else ""
+        return Answer.abstain(question, message, unique[:8], query)
+    sentences: list[AnswerSentence] = []
+    given: set[tuple[str, tuple]] = set()
     for answer in answered:
-        by_number = {c.number: c for c in answer.citations}
-        for claim, cited in split_claims(answer.text):
-            renumbered = []
-            for n in cited:
-                c = by_number[n]
-                key = (c.article_id, c.field, c.start, c.end)
-                if key not in numbers:
-                    numbers[key] = len(citations) + 1
-                    citations.append(replace(c, number=numbers[key]))
-                renumbered.append(numbers[key])
-            line = claim + "".join(f" [{n}]" for n in dict.fromkeys(renumbered))
-            if line not in sentences:
-                sentences.append(line)
-    unanswered = [a.question for a in answers if a.abstained]
+        for sentence in answer.sentences:
+            key = (sentence.text, tuple(c.span for c in sentence.citations))
+            if key not in given:
+                given.add(key)
+                sentences.append(sentence)
     return Answer(
         question,
-        " ".join(sentences),
-        False,
-        citations=citations,
+        sentences,
         confidence=min(a.confidence for a in answered),
         query=query,
-        unanswered=unanswered,
+        unanswered=[a.question for a in answers if a.abstained],
     )

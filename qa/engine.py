@@ -22,7 +22,7 @@ from qa.settings import Settings, load_settings
 from qa.types import Answer, Passage
 from vectorstore.indexer import Indexer, IngestReport
 from vectorstore.records import ArticleRecord
-from vectorstore.store import ArticleStore
+from vectorstore.store import ArticleStore, Snapshot
 
 
 class ArticleNotFoundError(InvalidInputError, KeyError):
@@ -115,31 +115,27 @@ class QAEngine:
 
     def ensure_corpus(self) -> IngestReport | None:
         """Ingest the bundled sample corpus into an empty store."""
-        if self.store.chroma.article_records():
+        if self.store.snapshot().records:
             return None
         return self.ingest([self.settings.bundled_corpus])
 
     def articles(self) -> list[ArticleRecord]:
-        records = self.store.chroma.article_records().values()
+        records = self.store.snapshot().records.values()
         return sorted(records, key=lambda r: (r.published or "", r.title), reverse=True)
 
     def article(self, article_id: str) -> Article:
-        article = self.store.chroma.article(article_id)
+        article = self.store.article(article_id)
         if article is None:
             raise ArticleNotFoundError(f"no article with id {article_id!r} in the store")
         return article
 
     def remove(self, article_id: str) -> None:
         self.article(article_id)
-        with self.store.writing():
-            self.store.chroma.delete_article(article_id)
-            self.store.chroma.bump_revision(self.embedder.dimension)
+        self.store.remove(article_id, self.embedder.dimension)
 
     def stats(self) -> dict[str, Any]:
         return {
-            "articles": len(self.store.chroma.article_records()),
-            "chunks": self.store.chroma.count_chunks(),
-            "store": self.store.location,
+            **self.store.stats(),
             "collection": self.settings.collection,
             "embedding_model": self.settings.embedding_model,
         }
@@ -176,25 +172,30 @@ class QAEngine:
         question = self.check_question(question)
         as_of_day(as_of)
         turns = validate_history(history)
+        snapshot = self.store.snapshot()  # one view of the store for the whole question
         parts = split_question(question)
         if len(parts) == 1:
-            return self._ask_one(question, turns, as_of)
+            return self._ask_one(question, turns, as_of, snapshot)
         # a compound question: each part on its own, later parts seeing the earlier ones
         answers = []
         for part in parts:
-            answers.append(self._ask_one(part, turns, as_of))
+            answers.append(self._ask_one(part, turns, as_of, snapshot))
             turns = [*turns, ("user", part)]
         query = " ".join(dict.fromkeys(a.query for a in answers))
         return merge(question, query, answers)
 
     def _ask_one(
-        self, question: str, turns: list[tuple[str, str]], as_of: dt.date | str | None
+        self,
+        question: str,
+        turns: list[tuple[str, str]],
+        as_of: dt.date | str | None,
+        snapshot: Snapshot,
     ) -> Answer:
         query = contextualize(question, turns)
         fields = asked_fields(question)
         if fields:  # who wrote it, which outlet, when, what headline
-            return self.metadata.answer(question, query, fields, as_of=as_of)
+            return self.metadata.answer(question, query, fields, as_of, snapshot)
         said = next((text for role, text in reversed(turns) if role == "assistant"), "")
         return self.answerer.answer(
-            question, query, top_k=self.settings.top_k, as_of=as_of, said=said
+            question, query, self.settings.top_k, as_of, said=said, snapshot=snapshot
         )

@@ -8,6 +8,7 @@ import json
 import math
 import re
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,8 +19,8 @@ from ingest.sentences import sentence_spans
 from qa.answer_types import expected_kind, missing_names, novelty, offers, question_names
 from qa.places import aliases
 from qa.retrieval import HybridRetriever
-from qa.types import Answer, Citation, Passage
-from vectorstore.lexical import LexicalIndex
+from qa.types import Answer, AnswerSentence, Citation, Passage
+from vectorstore.store import Snapshot
 from vectorstore.terms import fold, terms
 
 _NOT_NAMES = {"i", "and", "or", "but", "the"}
@@ -100,7 +101,6 @@ class ExtractiveAnswerer:
         self.weights = weights or Weights()
         self.abstention = abstention or Abstention.load()
         self._cache: OrderedDict[tuple[str, int, int], np.ndarray] = OrderedDict()
-        self._bylines: tuple[object, set[str]] | None = None
 
     def rank(
         self,
@@ -109,8 +109,10 @@ class ExtractiveAnswerer:
         top_k: int = 5,
         as_of: dt.date | str | None = None,
         said: str = "",
+        snapshot: Snapshot | None = None,
     ) -> tuple[list[Passage], list[Scored]]:
         """The passages read for `query` and their sentences, best first."""
+        snapshot = snapshot or self.retriever.store.snapshot()
         query_vector = self.embedder.encode([query])[0]
         passages = self.retriever.retrieve(
             query,
@@ -118,8 +120,10 @@ class ExtractiveAnswerer:
             as_of=as_of,
             query_vector=query_vector,
             per_article=self.per_article,
+            snapshot=snapshot,
         )
-        return passages, self.score(question, query, query_vector, passages, said)
+        scored = self.score(question, query, query_vector, passages, said, snapshot.lexical.idf)
+        return passages, scored
 
     def answer(
         self,
@@ -128,58 +132,24 @@ class ExtractiveAnswerer:
         top_k: int = 5,
         as_of: dt.date | str | None = None,
         said: str = "",
+        snapshot: Snapshot | None = None,
     ) -> Answer:
         """`said`: the previous answer of the conversation; a follow-up asks for something
         beyond it, so its sentences rank lower (they may still be chosen)."""
-        passages, scored = self.rank(question, query, top_k, as_of, said)
-        unknown = self.unknown_names(question)
+        snapshot = snapshot or self.retriever.store.snapshot()
+        passages, scored = self.rank(question, query, top_k, as_of, said, snapshot)
+        unknown = unknown_names(question, snapshot)
         if unknown:  # "How many S-400s did India buy?" where no article mentions India
             text = f"{ABSTAIN_TEXT[:-1]}: none of them mentions {unknown[0]}."
-            return Answer(question, text, True, related=passages[:top_k], query=query)
+            return Answer.abstain(question, text, passages[:top_k], query)
         if not scored:
-            return Answer(question, ABSTAIN_TEXT, True, related=passages[:top_k], query=query)
+            return Answer.abstain(question, ABSTAIN_TEXT, passages[:top_k], query)
         best = scored[0]
         confidence = self.abstention.probability(best.features)
         if confidence < self.abstention.threshold:
-            return Answer(
-                question,
-                ABSTAIN_TEXT,
-                True,
-                related=passages[:top_k],
-                confidence=confidence,
-                query=query,
-            )
+            return Answer.abstain(question, ABSTAIN_TEXT, passages[:top_k], query, confidence)
         chosen = self._select(scored)
         return _compose(question, query, chosen, confidence)
-
-    def unknown_names(self, question: str) -> list[str]:
-        """Names in the question (past its first word) that no article in the store mentions,
-        under any name of the same place ("American" counts as the US)."""
-        lexical = self.retriever.store.lexical()
-        df = lexical.document_frequency
-        bylines = self._metadata_terms(lexical)  # outlets and authors count as mentioned
-        found = []
-        for match in re.finditer(r"(?<!^)(?<![\w’'-])[A-ZÀ-ÖØ-ÞĞİŞ][\w’'-]*", question.strip()):
-            word = match.group().rstrip("'’").removesuffix("'s").removesuffix("’s")
-            if not terms(word) or fold(word) in _NOT_NAMES:
-                continue
-            spellings = {fold(word)} | aliases(word)
-            if not any(
-                terms(s) and all(df.get(t, 0) > 0 or t in bylines for t in terms(s))
-                for s in spellings
-            ):
-                found.append(word)
-        return found
-
-    def _metadata_terms(self, lexical: LexicalIndex) -> set[str]:
-        """Terms of every article's outlet and authors, rebuilt when the store changes (the
-        lexical index is a new object after every change)."""
-        if self._bylines is None or self._bylines[0] is not lexical:
-            vocabulary: set[str] = set()
-            for record in self.retriever.store.chroma.article_records().values():
-                vocabulary.update(terms(" ".join([record.source or "", *record.authors])))
-            self._bylines = (lexical, vocabulary)
-        return self._bylines[1]
 
     # ---- scoring -----------------------------------------------------------------------------
     def candidates(self, passages: list[Passage]) -> list[Candidate]:
@@ -200,12 +170,12 @@ class ExtractiveAnswerer:
         query: str,
         query_vector: np.ndarray,
         passages: list[Passage],
-        said: str = "",
+        said: str,
+        idf: Callable[[str], float],
     ) -> list[Scored]:
         found = self.candidates(passages)
         if not found:
             return []
-        idf = self._idf()
         query_terms = set(terms(query)) | set(terms(question))
         asked = set(terms(question))
         # Ranking leans on the latest question's own words; the abstention features weigh the
@@ -264,9 +234,6 @@ class ExtractiveAnswerer:
         scored.sort(key=lambda s: -s.score)
         return scored
 
-    def _idf(self):  # noqa: ANN202
-        return self.retriever.store.lexical().idf
-
     def _vectors(self, candidates: list[Candidate]) -> np.ndarray:
         keys = [(c.passage.article_id, c.start, c.end) for c in candidates]
         missing = [i for i, k in enumerate(keys) if k not in self._cache]
@@ -293,31 +260,36 @@ class ExtractiveAnswerer:
         return chosen
 
 
+def unknown_names(question: str, snapshot: Snapshot) -> list[str]:
+    """Names in the question (past its first word) that no article in the store mentions,
+    under any name of the same place ("American" counts as the US); outlets and authors count
+    as mentioned."""
+    df = snapshot.lexical.document_frequency
+    bylines = snapshot.metadata_terms
+    found = []
+    for match in re.finditer(r"(?<!^)(?<![\w’'-])[A-ZÀ-ÖØ-ÞĞİŞ][\w’'-]*", question.strip()):
+        word = match.group().rstrip("'’").removesuffix("'s").removesuffix("’s")
+        if not terms(word) or fold(word) in _NOT_NAMES:
+            continue
+        spellings = {fold(word)} | aliases(word)
+        if not any(
+            terms(s) and all(df.get(t, 0) > 0 or t in bylines for t in terms(s)) for s in spellings
+        ):
+            found.append(word)
+    return found
+
+
 def _repeats(sentence: set[str], said: set[str], share: float = 0.8) -> bool:
     """Whether a sentence says little beyond what was already said (its terms are there)."""
     return bool(sentence and said) and len(sentence & said) >= share * len(sentence)
 
 
 def _compose(question: str, query: str, chosen: list[Scored], confidence: float) -> Answer:
-    citations = []
-    parts = []
-    for number, s in enumerate(chosen, start=1):
-        c = s.candidate
-        p = c.passage
-        citations.append(
-            Citation(
-                number=number,
-                article_id=p.article_id,
-                title=p.title,
-                source=p.source,
-                published=p.published,
-                url=p.url,
-                quote=c.text,
-                start=c.start,
-                end=c.end,
-            )
-        )
-        parts.append(f"{c.text} [{number}]")
-    return Answer(
-        question, " ".join(parts), False, citations=citations, confidence=confidence, query=query
-    )
+    sentences = [AnswerSentence(s.candidate.text, (citation_of(s.candidate),)) for s in chosen]
+    return Answer(question, sentences, confidence=confidence, query=query)
+
+
+def citation_of(candidate: Candidate) -> Citation:
+    """The citation of a candidate sentence: its exact span in the article text."""
+    p = candidate.passage
+    return Citation(p.article_id, p.meta, candidate.text, candidate.start, candidate.end)

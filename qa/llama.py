@@ -1,12 +1,17 @@
-"""llama-index integration: the hybrid retriever as a llama-index `BaseRetriever`.
+"""llama-index integration: the hybrid retriever as a llama-index `BaseRetriever`, and the
+whole answerer as a `BaseQueryEngine`.
 
-    from qa.llama import ArticleRetriever
-    retriever = ArticleRetriever(engine, top_k=5)
-    nodes = retriever.retrieve("How much did Türkiye pay?")   # list[NodeWithScore]
+    from qa.llama import ArticleQueryEngine, ArticleRetriever
+    nodes = ArticleRetriever(engine, top_k=5).retrieve("How much did Türkiye pay?")
+    response = ArticleQueryEngine(engine).query("How much did Türkiye pay?")
+    str(response)            # the answer with [n] markers
+    response.source_nodes    # one node per citation: the quoted span, offsets into the article
+    response.metadata        # {"abstained", "sentences": [{"text", "citations"}], "answer"}
 
-Each node carries the passage text, its article metadata and `start_char_idx`/`end_char_idx`
-into the article text, so it plugs into llama-index query engines and postprocessors. No
-llama-index global Settings are touched (no default LLM or embedding model is ever reached).
+Retrieved nodes carry the passage text, its article metadata and `start_char_idx`/
+`end_char_idx` into the article text, so they plug into llama-index query engines and
+postprocessors. No llama-index global Settings are touched (no default LLM or embedding model
+is ever reached).
 """
 
 from __future__ import annotations
@@ -14,8 +19,13 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING
 
+from llama_index.core.base.base_query_engine import BaseQueryEngine
+from llama_index.core.base.response.schema import Response
+from llama_index.core.callbacks import CallbackManager
 from llama_index.core.retrievers import BaseRetriever
 from llama_index.core.schema import NodeWithScore, QueryBundle, TextNode
+
+from qa.types import Answer, Citation
 
 if TYPE_CHECKING:
     from qa.engine import QAEngine
@@ -51,3 +61,52 @@ class ArticleRetriever(BaseRetriever):
             )
             for p in passages
         ]
+
+
+class ArticleQueryEngine(BaseQueryEngine):
+    """Answers with the article-qa answerer; the response's source nodes are its citations."""
+
+    def __init__(self, engine: QAEngine, as_of: dt.date | str | None = None) -> None:
+        super().__init__(callback_manager=CallbackManager([]))
+        self._engine = engine
+        self._as_of = as_of
+
+    def _get_prompt_modules(self) -> dict:
+        return {}
+
+    def _query(self, query_bundle: QueryBundle) -> Response:
+        return to_response(self._engine.ask(query_bundle.query_str, as_of=self._as_of))
+
+    async def _aquery(self, query_bundle: QueryBundle) -> Response:
+        return self._query(query_bundle)
+
+
+def to_response(answer: Answer) -> Response:
+    """A llama-index `Response` built from the answer's structure (never from its text)."""
+    return Response(
+        response=answer.text,
+        source_nodes=[NodeWithScore(node=_citation_node(c), score=None) for c in answer.citations],
+        metadata={
+            "abstained": answer.abstained,
+            "sentences": [{"text": s.text, "citations": s.numbers} for s in answer.sentences],
+            "answer": answer,
+        },
+    )
+
+
+def _citation_node(c: Citation) -> TextNode:
+    return TextNode(
+        id_=f"{c.article_id}:{c.field}:{c.start}-{c.end}",
+        text=c.quote,
+        start_char_idx=c.start,
+        end_char_idx=c.end,
+        metadata={
+            "number": c.number,
+            "article_id": c.article_id,
+            "field": c.field,
+            "title": c.title,
+            "source": c.source or "",
+            "published": c.published or "",
+            "url": c.url or "",
+        },
+    )

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Callable
 
 from qa.answer_types import missing_names, question_names
 from qa.retrieval import HybridRetriever
-from qa.types import Answer, Citation, Passage
+from qa.types import Answer, AnswerSentence, Citation, Passage
 from vectorstore.records import ArticleRecord
+from vectorstore.store import Snapshot
 from vectorstore.terms import terms
 
 FIELDS = ("authors", "source", "published", "title")
@@ -66,11 +68,9 @@ def asked_fields(question: str) -> list[str]:
 
 def field_value(record: ArticleRecord, name: str) -> str:
     """The text a metadata citation points into (authors joined by ', '); '' when unknown."""
-    if name == "authors":
-        return ", ".join(record.authors)
     if name not in FIELDS:
         raise ValueError(f"field must be one of {', '.join(FIELDS)}, got {name!r}")
-    return getattr(record, name) or ""
+    return record.meta.value(name)
 
 
 def spoken_date(iso: str) -> str:
@@ -112,55 +112,41 @@ class MetadataAnswerer:
         self.min_coverage = min_coverage
 
     def answer(
-        self, question: str, query: str, names: list[str], as_of: dt.date | str | None = None
+        self,
+        question: str,
+        query: str,
+        names: list[str],
+        as_of: dt.date | str | None = None,
+        snapshot: Snapshot | None = None,
     ) -> Answer:
-        record, passages, problem = self._find(query, as_of)
+        snapshot = snapshot or self.retriever.store.snapshot()
+        record, passages, problem = self._find(query, as_of, snapshot)
         if record is None:
-            return Answer(question, problem, True, related=passages, query=query)
-        citations: list[Citation] = []
-        sentences: list[str] = []
+            return Answer.abstain(question, problem, passages, query)
+        sentences: list[AnswerSentence] = []
         missing: list[str] = []
         for name in dict.fromkeys(names):
             value = field_value(record, name)
             if not value:
                 missing.append(f"The article “{record.title}” {_MISSING[name]}.")
                 continue
-            citations.append(
-                Citation(
-                    number=len(citations) + 1,
-                    article_id=record.id,
-                    title=record.title,
-                    source=record.source,
-                    published=record.published,
-                    url=record.url,
-                    quote=value,
-                    start=0,
-                    end=len(value),
-                    field=name,
-                )
-            )
-            sentences.append(f"{field_statement(record, name)} [{len(citations)}]")
-        if not citations:
-            return Answer(question, " ".join(missing), True, related=passages[:1], query=query)
-        return Answer(
-            question,
-            " ".join(sentences),
-            False,
-            citations=citations,
-            confidence=1.0,
-            query=query,
-            unanswered=missing,
-        )
+            cited = Citation(record.id, record.meta, value, 0, len(value), field=name)
+            sentences.append(AnswerSentence(field_statement(record, name), (cited,)))
+        if not sentences:
+            return Answer.abstain(question, " ".join(missing), passages[:1], query)
+        return Answer(question, sentences, confidence=1.0, query=query, unanswered=missing)
 
     def _find(
-        self, query: str, as_of: dt.date | str | None
+        self, query: str, as_of: dt.date | str | None, snapshot: Snapshot
     ) -> tuple[ArticleRecord | None, list[Passage], str]:
         """The article the question describes, the passages that led there, or why none."""
-        records = self.retriever.store.chroma.article_records()
+        records = snapshot.records
         if not records:
             return None, [], "There are no articles to answer from."
         topic = [t for t in terms(query) if t not in _META_WORDS]
-        passages = self.retriever.retrieve(" ".join(topic) or query, 5, as_of=as_of, per_article=1)
+        passages = self.retriever.retrieve(
+            " ".join(topic) or query, 5, as_of=as_of, per_article=1, snapshot=snapshot
+        )
         if len(records) == 1:
             return next(iter(records.values())), passages, ""
         hint = "Name its subject, e.g. “Who wrote the article about the S-400 talks?”."
@@ -174,19 +160,20 @@ class MetadataAnswerer:
                 candidates.append(record)
         best, best_score = None, 0.0
         for record in dict.fromkeys(candidates):
-            score = self._about(record, topic, query)
+            score = self._about(record, topic, query, snapshot.lexical.idf)
             if score > best_score:
                 best, best_score = record, score
         if best is None or best_score < self.min_coverage:
             return None, passages, f"No article in the collection matches that description. {hint}"
         return best, passages, ""
 
-    def _about(self, record: ArticleRecord, topic: list[str], query: str) -> float:
+    def _about(
+        self, record: ArticleRecord, topic: list[str], query: str, idf: Callable[[str], float]
+    ) -> float:
         """How well the question's topic words describe this article (0 when it names someone
         the article never mentions): idf-weighted share found in its title, metadata and text."""
-        idf = self.retriever.store.lexical().idf
         weight = {t: idf(t) for t in topic}
-        article = self.retriever.store.chroma.article(record.id)
+        article = self.retriever.store.article(record.id)
         text = article.text if article is not None else ""
         described = "\n".join([record.title, record.source or "", *record.authors, text])
         present = set(terms(described))

@@ -11,7 +11,7 @@ from ingest.embedder import Embedder
 from ingest.errors import InvalidInputError
 from qa.types import Passage
 from vectorstore.records import UNKNOWN_DAY, day_number
-from vectorstore.store import ArticleStore
+from vectorstore.store import ArticleStore, Snapshot
 
 RRF_K = 60
 
@@ -56,12 +56,14 @@ class HybridRetriever:
         as_of: dt.date | str | None = None,
         query_vector: np.ndarray | None = None,
         per_article: int | None = None,
+        snapshot: Snapshot | None = None,
     ) -> list[Passage]:
-        """The `top_k` best passages; with `as_of`, only articles published by then (or undated)."""
+        """The `top_k` best passages; with `as_of`, only articles published by then (or undated).
+        `snapshot`: the store as this request reads it (taken now when not given)."""
         if top_k <= 0:
             raise ValueError(f"top_k must be > 0, got {top_k}")
         limit = as_of_day(as_of)
-        lexical = self.store.lexical()
+        lexical = (snapshot or self.store.snapshot()).lexical
         mask = None
         where = None
         if limit is not None:
@@ -69,13 +71,13 @@ class HybridRetriever:
             where = {"published_day": {"$lte": limit}}
         if query_vector is None:
             query_vector = self.embedder.encode([query])[0]
-        dense = self.store.chroma.query(query_vector, self.candidates, where=where)
+        dense = self.store.dense_search(query_vector, self.candidates, where=where)
         sparse = lexical.search(query, self.candidates, allowed=mask)
         fused: dict[str, float] = {}
         for weight, ranking in ((self.dense_weight, dense), (self.lexical_weight, sparse)):
             for rank, (chunk_id, _) in enumerate(ranking):
                 fused[chunk_id] = fused.get(chunk_id, 0.0) + weight / (RRF_K + rank + 1)
-        chunks = self.store.chroma.chunks(list(fused))
+        chunks = self.store.chunks(list(fused))
         if limit is not None and self.recency_weight:
             # news asked about "as of" a day: the latest reporting before it counts most
             for chunk_id, chunk in chunks.items():
@@ -97,10 +99,7 @@ class HybridRetriever:
                 Passage(
                     chunk_id=chunk.id,
                     article_id=chunk.article_id,
-                    title=chunk.title,
-                    source=chunk.source,
-                    published=chunk.published,
-                    url=chunk.url,
+                    meta=chunk.meta,
                     text=chunk.text,
                     start=chunk.start,
                     end=chunk.end,

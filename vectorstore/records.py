@@ -7,7 +7,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from ingest.models import Article, Chunk
+from ingest.models import Article, ArticleMeta, Chunk, Described
 
 _EPOCH = dt.date(1970, 1, 1)
 UNKNOWN_DAY = -1_000_000  # sorts before any real date, so `as_of` filters keep undated articles
@@ -24,34 +24,44 @@ def day_number(iso: str | None) -> int:
 
 
 @dataclass(frozen=True)
-class ArticleRecord:
+class ArticleRecord(Described):
     """An article as stored, without its text (Article.text comes from `store.article(id)`)."""
 
     id: str
-    title: str
+    meta: ArticleMeta
     origin: str
-    source: str | None = None
-    authors: tuple[str, ...] = ()
-    published: str | None = None
-    url: str | None = None
-    section: str | None = None
     n_chunks: int = 0
     origins: tuple[str, ...] = ()  # every file/record this exact text was read from
     duplicates: tuple[dict[str, Any], ...] = ()  # near-duplicates stored once, as this article
     minhash: str = ""
 
     def to_article(self, text: str) -> Article:
-        return Article(
-            title=self.title,
-            text=text,
-            origin=self.origin,
-            source=self.source,
-            authors=self.authors,
-            published=self.published,
-            url=self.url,
-            section=self.section,
-            id=self.id,
-        )
+        return Article(meta=self.meta, text=text, origin=self.origin, id=self.id)
+
+
+def _meta_fields(meta: ArticleMeta) -> dict[str, Any]:
+    """An article's metadata as Chroma metadata values (no None: Chroma rejects it)."""
+    values: dict[str, Any] = {
+        "title": meta.title,
+        "authors": json.dumps(list(meta.authors), ensure_ascii=False),
+        "published_day": day_number(meta.published),
+    }
+    for key in ("source", "published", "url", "section"):
+        value = getattr(meta, key)
+        if value:
+            values[key] = value
+    return values
+
+
+def meta_from_fields(values: dict[str, Any]) -> ArticleMeta:
+    return ArticleMeta(
+        title=values["title"],
+        source=values.get("source"),
+        authors=tuple(json.loads(values.get("authors", "[]"))),
+        published=values.get("published"),
+        url=values.get("url"),
+        section=values.get("section"),
+    )
 
 
 def article_metadata(
@@ -61,33 +71,21 @@ def article_metadata(
     duplicates: tuple[dict, ...],
     minhash: str,
 ) -> dict[str, Any]:
-    meta: dict[str, Any] = {
-        "title": article.title,
+    return {
+        **_meta_fields(article.meta),
         "origin": article.origin,
-        "authors": json.dumps(list(article.authors), ensure_ascii=False),
-        "published_day": day_number(article.published),
         "n_chunks": n_chunks,
         "origins": json.dumps(list(origins), ensure_ascii=False),
         "duplicates": json.dumps(list(duplicates), ensure_ascii=False),
         "minhash": minhash,
     }
-    for key in ("source", "published", "url", "section"):
-        value = getattr(article, key)
-        if value:
-            meta[key] = value
-    return meta
 
 
 def record_from_metadata(article_id: str, meta: dict[str, Any]) -> ArticleRecord:
     return ArticleRecord(
         id=article_id,
-        title=meta["title"],
+        meta=meta_from_fields(meta),
         origin=meta["origin"],
-        source=meta.get("source"),
-        authors=tuple(json.loads(meta.get("authors", "[]"))),
-        published=meta.get("published"),
-        url=meta.get("url"),
-        section=meta.get("section"),
         n_chunks=int(meta.get("n_chunks", 0)),
         origins=tuple(json.loads(meta.get("origins", "[]"))),
         duplicates=tuple(json.loads(meta.get("duplicates", "[]"))),
@@ -96,7 +94,7 @@ def record_from_metadata(article_id: str, meta: dict[str, Any]) -> ArticleRecord
 
 
 @dataclass(frozen=True)
-class StoredChunk:
+class StoredChunk(Described):
     """A chunk with the article metadata a citation needs."""
 
     id: str
@@ -105,28 +103,19 @@ class StoredChunk:
     start: int
     end: int
     text: str
-    title: str
-    source: str | None
-    published: str | None
-    url: str | None
+    meta: ArticleMeta
 
 
 def chunk_metadata(article: Article, chunk: Chunk, written_at: int) -> dict[str, Any]:
-    meta: dict[str, Any] = {
+    return {
+        **_meta_fields(article.meta),
         "written_at": written_at,
         "article_id": chunk.article_id,
         "index": chunk.index,
         "start": chunk.start,
         "end": chunk.end,
         "n_tokens": chunk.n_tokens,
-        "title": article.title,
-        "published_day": day_number(article.published),
     }
-    for key in ("source", "published", "url"):
-        value = getattr(article, key)
-        if value:
-            meta[key] = value
-    return meta
 
 
 def stored_chunk(chunk_id: str, text: str, meta: dict[str, Any]) -> StoredChunk:
@@ -137,8 +126,5 @@ def stored_chunk(chunk_id: str, text: str, meta: dict[str, Any]) -> StoredChunk:
         start=int(meta["start"]),
         end=int(meta["end"]),
         text=text,
-        title=meta["title"],
-        source=meta.get("source"),
-        published=meta.get("published"),
-        url=meta.get("url"),
+        meta=meta_from_fields(meta),
     )

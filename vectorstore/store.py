@@ -6,16 +6,21 @@ import contextlib
 import fcntl
 import os
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
+import numpy as np
 from platformdirs import user_cache_dir
 
 from ingest.chunking import embedding_text
 from ingest.errors import InvalidInputError, StoreBusyError, StoreError
+from ingest.models import Article
 from vectorstore.chroma_store import ChromaStore
 from vectorstore.lexical import LexicalIndex
-from vectorstore.records import day_number
+from vectorstore.records import ArticleRecord, StoredChunk, day_number
+from vectorstore.terms import terms
 
 
 def _chroma_settings():  # noqa: ANN202
@@ -25,14 +30,16 @@ def _chroma_settings():  # noqa: ANN202
 
 
 class ArticleStore:
-    """One store: `chroma` holds the data; `lexical()` gives a BM25 index in sync with it."""
+    """One store: Chroma holds the data; `snapshot()` gives what a request reads (the committed
+    articles and a BM25 index in sync with them), and a few reads and writes complete it.
+    Callers above the vectorstore layer use these, never `chroma` itself."""
 
     def __init__(self, chroma: ChromaStore, lexical_dir: Path, lock_path: Path | None) -> None:
         """`lock_path` is the single-writer lock of an embedded store; None for a server."""
         self.chroma = chroma
         self.lexical_dir = lexical_dir
         self.lock_path = lock_path
-        self._lexical: LexicalIndex | None = None
+        self._snapshot: Snapshot | None = None
         self._guard = threading.Lock()
 
     @property
@@ -103,23 +110,77 @@ class ArticleStore:
             finally:
                 fcntl.flock(handle, fcntl.LOCK_UN)
 
-    def lexical(self) -> LexicalIndex:
-        """The BM25 index for the store's current revision: from memory, the disk cache, or built."""
+    # ---- reads: one snapshot per request --------------------------------------------------
+    def snapshot(self) -> Snapshot:
+        """The committed articles and their BM25 index at the store's current revision: from
+        memory, or built once per revision (the index from its disk cache when there)."""
         revision = self.chroma.revision
         with self._guard:
-            if self._lexical is not None and self._lexical.revision == revision:
-                return self._lexical
-            index = LexicalIndex.load(self.lexical_dir, revision)
-            if index is None:
-                committed = set(self.chroma.article_records())
-                chunks = [c for c in self.chroma.all_chunks() if c.article_id in committed]
-                index = LexicalIndex.build(
-                    [c.id for c in chunks],
-                    [day_number(c.published) for c in chunks],
-                    [embedding_text(c.title, c.text) for c in chunks],
-                    revision,
-                )
-                with contextlib.suppress(OSError):
-                    index.save(self.lexical_dir)
-            self._lexical = index
+            if self._snapshot is None or self._snapshot.revision != revision:
+                records = self.chroma.article_records()
+                lexical = self._lexical(revision, set(records))
+                self._snapshot = Snapshot(revision, lexical, records)
+            return self._snapshot
+
+    def lexical(self) -> LexicalIndex:
+        """The BM25 index for the store's current revision."""
+        return self.snapshot().lexical
+
+    def _lexical(self, revision: str, committed: set[str]) -> LexicalIndex:
+        index = LexicalIndex.load(self.lexical_dir, revision)
+        if index is not None:
             return index
+        chunks = [c for c in self.chroma.all_chunks() if c.article_id in committed]
+        index = LexicalIndex.build(
+            [c.id for c in chunks],
+            [day_number(c.published) for c in chunks],
+            [embedding_text(c.title, c.text) for c in chunks],
+            revision,
+        )
+        with contextlib.suppress(OSError):
+            index.save(self.lexical_dir)
+        return index
+
+    def article(self, article_id: str) -> Article | None:
+        """One article with its text, or None when the store does not hold it."""
+        return self.chroma.article(article_id)
+
+    def dense_search(
+        self, vector: np.ndarray, n: int, where: dict | None = None
+    ) -> list[tuple[str, float]]:
+        """The `n` chunks nearest to `vector` (ids and cosine similarities), optionally filtered."""
+        return self.chroma.query(vector, n, where=where)
+
+    def chunks(self, ids: Sequence[str]) -> dict[str, StoredChunk]:
+        return self.chroma.chunks(ids)
+
+    def stats(self) -> dict[str, int | str]:
+        return {
+            "articles": len(self.snapshot().records),
+            "chunks": self.chroma.count_chunks(),
+            "store": self.location,
+        }
+
+    # ---- writes -------------------------------------------------------------------------------
+    def remove(self, article_id: str, dimension: int) -> None:
+        """Delete an article and its chunks, under the writer lock."""
+        with self.writing():
+            self.chroma.delete_article(article_id)
+            self.chroma.bump_revision(dimension)
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """The store as one request reads it: a revision, its committed articles, its BM25 index."""
+
+    revision: str
+    lexical: LexicalIndex
+    records: dict[str, ArticleRecord]
+
+    @cached_property
+    def metadata_terms(self) -> frozenset[str]:
+        """Terms of every article's outlet and authors (names known only from metadata)."""
+        found: set[str] = set()
+        for record in self.records.values():
+            found.update(terms(" ".join([record.source or "", *record.authors])))
+        return frozenset(found)

@@ -14,10 +14,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from ingest.models import Article
-from qa.types import Answer, Citation, Passage
+from qa.types import Answer, AnswerSentence, Citation, Passage
 from vectorstore.records import ArticleRecord
 
-MARKER = re.compile(r"\[(\d+)\]")
 FIELD_NAMES = {
     "authors": "byline",
     "source": "outlet",
@@ -85,33 +84,26 @@ def answer_markdown(answer: Answer, turn: int, upto: int | None = None) -> str:
                 "an answer."
             )
         return "\n\n".join(lines)
-    parts = answer_sentences(answer)
-    if upto is not None:
-        parts = parts[:upto]
-    out = []
-    for sentence in parts:
-        pieces, last = [], 0
-        for m in MARKER.finditer(sentence):
-            pieces.append(markdown_text(sentence[last : m.start()]))
-            n = int(m.group(1))
-            pieces.append(
-                f'<a class="aqa-ref" href="#{anchor(turn, n)}" data-turn="{turn}" '
-                f'data-n="{n}" title="Show source {n}">[{n}]</a>'
-            )
-            last = m.end()
-        pieces.append(markdown_text(sentence[last:]))
-        out.append("".join(pieces).strip())
-    text = " ".join(out)
-    unanswered = getattr(answer, "unanswered", None)  # parts of a compound question
-    if unanswered and (upto is None or upto >= len(answer_sentences(answer))):
-        text += "\n\n*Not answered by the articles:* " + markdown_text(" ".join(unanswered))
+    shown = answer.sentences if upto is None else answer.sentences[:upto]
+    text = " ".join(_sentence_markdown(s, turn) for s in shown)
+    if answer.unanswered and len(shown) == len(answer.sentences):  # parts of a compound question
+        text += "\n\n*Not answered by the articles:* " + markdown_text(" ".join(answer.unanswered))
     return text
 
 
-def answer_sentences(answer: Answer) -> list[str]:
-    """The answer text cut after each run of [n] markers: one piece per cited sentence."""
-    pieces = re.split(r"(?<=\])\s+(?=[^\[\s])", answer.text.strip())
-    return [p for p in pieces if p]
+def _sentence_markdown(sentence: AnswerSentence, turn: int) -> str:
+    """One sentence (escaped) followed by its citation numbers as links to the sources."""
+    links = "".join(
+        f' <a class="aqa-ref" href="#{anchor(turn, n)}" data-turn="{turn}" '
+        f'data-n="{n}" title="Show source {n}">[{n}]</a>'
+        for n in sentence.numbers
+    )
+    return markdown_text(sentence.text.strip()) + links
+
+
+def answer_sentences(answer: Answer) -> list[AnswerSentence]:
+    """The sentences of an answer (none when it abstains), for streaming one by one."""
+    return list(answer.sentences)
 
 
 def history_messages(turns: Sequence[Turn]) -> list[dict[str, str]]:
@@ -171,10 +163,10 @@ def _meta_line(source: str | None, published: str | None, authors: Sequence[str]
 def _metadata_value(article: Article | None, c: Citation) -> str | None:
     if article is None:
         return None
-    if c.field == "authors":
-        return ", ".join(article.authors)
-    value = getattr(article, c.field, None)
-    return value if isinstance(value, str) else None
+    try:
+        return article.meta.value(c.field)
+    except ValueError:
+        return None
 
 
 def _metadata_citation(turn: int, c: Citation, article: Article | None) -> str:
@@ -191,12 +183,8 @@ def _metadata_citation(turn: int, c: Citation, article: Article | None) -> str:
 
 
 def _source_card(turn: int, article_id: str, cites: list[Citation], article: Article | None) -> str:
-    first = cites[0]
-    title = article.title if article else first.title
-    source = article.source if article else first.source
-    published = article.published if article else first.published
-    authors = article.authors if article else ()
-    url = article.url if article else first.url
+    meta = article.meta if article else cites[0].meta
+    title, url = meta.title, meta.url
     numbers = " ".join(
         f'<a class="aqa-chip" href="#{anchor(turn, c.number)}" data-turn="{turn}" '
         f'data-n="{c.number}">[{c.number}]</a>'
@@ -209,7 +197,7 @@ def _source_card(turn: int, article_id: str, cites: list[Citation], article: Art
         '<div class="aqa-card-head">',
         f'<div class="aqa-card-top"><div class="aqa-chips">{numbers}</div></div>',
         f'<h3 class="aqa-title">{esc(title)}</h3>',
-        _meta_line(source, published, authors),
+        _meta_line(meta.source, meta.published, meta.authors),
     ]
     if url and re.match(r"^https?://", url):
         parts.append(

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from ingest.errors import InvalidInputError
-from ingest.models import Article
-from qa.types import Answer, Citation, Passage
+from ingest.models import Article, ArticleMeta
+from qa.types import Answer, AnswerSentence, Citation, Passage
 from qa.ui.export import conversation_markdown, write_export
 from qa.ui.render import (
     Turn,
@@ -39,31 +39,23 @@ EVIL_TEXT = f"Keepers struck on Monday. {SCRIPT} The strike lasts nine days. {IM
 
 
 def evil_article() -> Article:
-    return Article(
+    meta = ArticleMeta(
         title=f"Keepers {SCRIPT} strike {IMG}",
-        text=EVIL_TEXT,
-        origin="/tmp/x.txt",
         source=f"Post {IMG}",
         authors=(f"A {SCRIPT}",),
         published="2025-01-02",
     )
+    return Article(meta=meta, text=EVIL_TEXT, origin="/tmp/x.txt")
 
 
-def cite(article: Article, number: int, quote: str, field: str = "text") -> Citation:
-    value = ", ".join(article.authors) if field == "authors" else getattr(article, field)
+def cite(article: Article, quote: str, field: str = "text") -> Citation:
+    value = article.text if field == "text" else article.meta.value(field)
     start = value.index(quote)
-    return Citation(
-        number,
-        article.id,
-        article.title,
-        article.source,
-        article.published,
-        None,
-        quote,
-        start,
-        start + len(quote),
-        field,
-    )
+    return Citation(article.id, article.meta, quote, start, start + len(quote), field)
+
+
+def said(text: str, *citations: Citation) -> AnswerSentence:
+    return AnswerSentence(text, citations)
 
 
 def tags(markup: str) -> set[str]:
@@ -75,8 +67,8 @@ def tags(markup: str) -> set[str]:
 
 def test_titles_text_and_metadata_are_escaped_in_the_sources_panel() -> None:
     a = evil_article()
-    c1 = cite(a, 1, "The strike lasts nine days.")
-    answer = Answer("q", "The strike lasts nine days. [1]", False, citations=[c1])
+    c1 = cite(a, "The strike lasts nine days.")
+    answer = Answer("q", [said("The strike lasts nine days.", c1)])
     markup = sources_html([Turn("How long? <b>x</b>", answer, {a.id: a})])
     assert "<script" not in markup and "<img" not in markup and "<b>" not in markup
     assert tags(markup) <= {"div", "section", "span", "article", "a", "h3", "time", "mark"}
@@ -87,23 +79,30 @@ def test_titles_text_and_metadata_are_escaped_in_the_sources_panel() -> None:
 
 
 def test_corpus_table_and_chat_escape_markup() -> None:
-    record = ArticleRecord(id="x", title=f"T {SCRIPT}", origin=f"/up/{IMG}.txt", source=IMG)
+    record = ArticleRecord(
+        id="x", meta=ArticleMeta(title=f"T {SCRIPT}", source=IMG), origin=f"/up/{IMG}.txt"
+    )
     table = corpus_html([record])
     assert "<script" not in table and "<img" not in table
     assert html.escape(SCRIPT) in table
-    answer = Answer("q", f"It said {SCRIPT} and {IMG}. [1]", False)
+    answer = Answer(
+        "q", [said(f"It said {SCRIPT} and {IMG}.", cite(evil_article(), "Ships wait."))]
+    )
     message = answer_markdown(answer, 0)
     assert "<script" not in message and "<img" not in message
     assert tags(message) == {"a"}  # only the [1] link is markup
 
 
 def test_answer_markers_link_to_their_source_anchor() -> None:
-    answer = Answer("q", "First fact. [1] Second *fact* [x]. [2] [3]", False)
+    a = evil_article()
+    c1, c2, c3 = (cite(a, q) for q in ("Keepers struck on Monday.", "Ships wait.", "The strike"))
+    answer = Answer("q", [said("First fact.", c1), said("Second *fact* [x].", c2, c3)])
     message = answer_markdown(answer, 4)
     assert message.count('class="aqa-ref"') == 3
     assert 'href="#aqa-cite-4-2"' in message and ">[3]</a>" in message
     assert r"\*fact\*" in message and r"\[x\]" in message  # Markdown in a quote stays literal
-    assert answer_sentences(answer) == ["First fact. [1]", "Second *fact* [x]. [2] [3]"]
+    shown = [s.display() for s in answer_sentences(answer)]
+    assert shown == ["First fact. [1]", "Second *fact* [x]. [2] [3]"]
     assert answer_markdown(answer, 4, upto=1).count("aqa-ref") == 1
 
 
@@ -142,8 +141,8 @@ def test_real_answer_highlight_matches_the_quote(engine) -> None:  # noqa: ANN00
 
 def test_metadata_citation_is_shown_as_such() -> None:
     a = evil_article()
-    c = cite(a, 1, "A", field="authors")
-    answer = Answer("Who wrote it?", "A [1]", False, citations=[c])
+    c = cite(a, "A", field="authors")
+    answer = Answer("Who wrote it?", [said("A", c)])
     markup = sources_html([Turn("Who wrote it?", answer, {a.id: a})])
     assert "aqa-metacite" in markup and "byline" in markup
     assert 'id="aqa-cite-0-1"' in markup
@@ -156,10 +155,16 @@ def test_metadata_citation_is_shown_as_such() -> None:
 def test_abstention_says_so_and_shows_related_reading_not_as_an_answer() -> None:
     related = [
         Passage(
-            "c1", "a1", f"Closest {SCRIPT}", "Outlet", "2025-12-18", None, "Some text.", 0, 9, 0.1
+            "c1",
+            "a1",
+            ArticleMeta(f"Closest {SCRIPT}", "Outlet", published="2025-12-18"),
+            "Some text.",
+            0,
+            9,
+            0.1,
         )
     ]
-    answer = Answer("q", "The articles do not answer this question.", True, related=related)
+    answer = Answer.abstain("q", "The articles do not answer this question.", related)
     message = answer_markdown(answer, 0)
     assert "do not answer" in message and "not" in message.split("related reading")[-1]
     markup = sources_html([Turn("q", answer)])
@@ -177,7 +182,7 @@ def test_abstention_from_the_engine(engine) -> None:  # noqa: ANN001
 
 
 def test_only_the_latest_turn_is_visible() -> None:
-    answer = Answer("q", "The articles do not answer this question.", True)
+    answer = Answer.abstain("q", "The articles do not answer this question.")
     markup = sources_html([Turn("one", answer), Turn("two", answer)])
     assert '<section class="aqa-turn aqa-turn-abstained" data-turn="0" hidden>' in markup
     assert 'data-turn="1">' in markup
@@ -206,7 +211,7 @@ def test_markdown_export_has_questions_answers_and_numbered_citations(engine) ->
 
 
 def test_history_passed_to_the_engine_is_plain_text() -> None:
-    answer = Answer("q", "It is so. [1]", False)
+    answer = Answer("q", [said("It is so.", cite(evil_article(), "Ships wait."))])
     assert history_messages([Turn("Is it?", answer)]) == [
         {"role": "user", "content": "Is it?"},
         {"role": "assistant", "content": "It is so. [1]"},
@@ -286,11 +291,10 @@ def test_examples_come_from_the_corpus_and_are_answered(engine) -> None:  # noqa
 
 def test_question_candidates_from_headline_and_first_sentences() -> None:
     a = Article(
-        title="Mayor plans new bridge: city hall",
+        meta=ArticleMeta(title="Mayor plans new bridge: city hall", source="City Gazette"),
         text="Mayor Ana Ruiz is expected to open the bridge in May, officials said. "
         "In 2020, Spain bought two ferries from Norway for $10 million.",
         origin="x",
-        source="City Gazette",
     )
     qs = question_candidates(a)
     assert "When is Mayor Ana Ruiz expected to open the bridge?" in qs

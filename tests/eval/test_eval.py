@@ -141,16 +141,16 @@ def test_citation_recall_and_precision(embedder) -> None:  # noqa: ANN001
     other = (
         "Asked about efforts to end the war in Ukraine, Peskov said Russia is preparing contacts."
     )
-    good = citation_support(f"{fact} [1]", {1: fact}, checker)
+    good = citation_support([(fact, [1])], {1: fact}, checker)
     assert good["recall"] == 1.0 and good["precision"] == 1.0
     # a citation whose offsets point at another sentence supports nothing
-    wrong = citation_support(f"{fact} [1]", {1: other}, checker)
+    wrong = citation_support([(fact, [1])], {1: other}, checker)
     assert wrong["recall"] == 0.0 and wrong["precision"] == 0.0
     # an extra citation that adds nothing is imprecise (ALCE)
-    padded = citation_support(f"{fact} [1][2]", {1: fact, 2: other}, checker)
+    padded = citation_support([(fact, [1, 2])], {1: fact, 2: other}, checker)
     assert padded["recall"] == 1.0 and padded["precision"] == 0.5
     # a sentence without a citation is unsupported
-    bare = citation_support(f"{fact} [1] Putin likes tea.", {1: fact}, checker)
+    bare = citation_support([(fact, [1]), ("Putin likes tea.", [])], {1: fact}, checker)
     assert bare["recall"] == 0.5
 
 

@@ -7,6 +7,7 @@ import pytest
 
 from qa.compound import split_question
 from qa.engine import QAEngine
+from qa.extractive import unknown_names
 from qa.metadata import asked_fields
 from tests.conftest import article_id
 
@@ -118,11 +119,12 @@ def test_a_question_about_someone_no_article_mentions_is_declined(engine: QAEngi
     assert answer.abstained and answer.text.endswith("none of them mentions India.")
     assert answer.related  # still shows the closest reading
     # another name of a place the articles do mention is no unknown name
-    assert engine.answerer.unknown_names("What did the American leader urge Ankara to do?") == []
-    assert engine.answerer.unknown_names("Besides the Kremlin, who spoke?") == []  # first word
+    known = engine.store.snapshot()
+    assert unknown_names("What did the American leader urge Ankara to do?", known) == []
+    assert unknown_names("Besides the Kremlin, who spoke?", known) == []  # first word
     # an outlet or author named only in the metadata is known too
-    assert engine.answerer.unknown_names("What does the Duvar English article say?") == []
-    assert engine.answerer.unknown_names("What did Elena Teslova report?") == []
+    assert unknown_names("What does the Duvar English article say?", known) == []
+    assert unknown_names("What did Elena Teslova report?", known) == []
 
 
 def test_places_have_their_other_names() -> None:

@@ -7,11 +7,11 @@ import shutil
 from pathlib import Path
 
 import pytest
-from tests.conftest import CORPUS, article_id
 
 from ingest.chunking import embedding_text
 from ingest.errors import ModelMismatchError, StoreBusyError
 from qa.engine import ArticleNotFoundError, QAEngine
+from tests.conftest import CORPUS, article_id
 from vectorstore.store import ArticleStore
 
 KREMLIN = "000_571dbf1d854c2ca6.txt"
