@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from qa.engine import QAEngine
+from vectorstore.indexer import Indexer
 
 TOPICS = {
     "ferry": "The new ferry line between Kadikoy and Karakoy carried twelve thousand passengers "
@@ -172,9 +173,6 @@ def test_interrupted_after_commit_is_healed_by_the_next_run(make_engine, tmp_pat
 
     def die(*args, **kwargs):  # noqa: ANN002, ANN003
         raise KeyboardInterrupt
-
-    monkeypatch.setattr(type(engine.ingest.__self__), "ingest", QAEngine.ingest)
-    from vectorstore.indexer import Indexer
 
     monkeypatch.setattr(Indexer, "_settle", die)
     with pytest.raises(KeyboardInterrupt):
