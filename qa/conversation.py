@@ -37,23 +37,41 @@ _CONTINUATION = re.compile(
 )
 
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def clean_text(text: str) -> str:
+    """Text as valid Unicode: a lone surrogate (invalid UTF-8 read by a broken client or
+    terminal, or a half of a pair) becomes U+FFFD, a split pair is joined, and control
+    characters other than tab and line breaks are dropped."""
+    text = text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+    return _CONTROL.sub("", text)
+
+
 def _content(message: Message, index: int) -> str:
     content = message.get("content")
     if isinstance(content, str):
-        return content
+        return clean_text(content)
     if isinstance(content, list):  # content parts: [{"type": "text", "text": ...}]
         parts = [p.get("text", "") for p in content if isinstance(p, dict)]
         if all(isinstance(p, str) for p in parts):
-            return " ".join(parts)
+            return clean_text(" ".join(parts))
     raise InvalidInputError(f"history[{index}].content must be text")
 
 
-def validate_history(history: Sequence[Message] | None) -> list[tuple[str, str]]:
-    """(role, text) pairs; a malformed history is a clear InvalidInputError."""
+def validate_history(
+    history: Sequence[Message] | None, max_messages: int = 50, max_chars: int = 50_000
+) -> list[tuple[str, str]]:
+    """(role, text) pairs; a malformed or oversized history is a clear InvalidInputError."""
     if history is None:
         return []
     if isinstance(history, (str, bytes)) or not isinstance(history, Sequence):
         raise InvalidInputError("history must be a list of {'role': ..., 'content': ...} messages")
+    if len(history) > max_messages:
+        raise InvalidInputError(
+            f"history holds {len(history)} messages; pass at most {max_messages} messages "
+            "(the latest turns are enough to follow up)"
+        )
     turns = []
     for i, message in enumerate(history):
         if not isinstance(message, dict):
@@ -64,6 +82,12 @@ def validate_history(history: Sequence[Message] | None) -> list[tuple[str, str]]
                 f"history[{i}].role must be user, assistant or system, got {role!r}"
             )
         turns.append((role, _content(message, i)))
+    total = sum(len(text) for _, text in turns)
+    if total > max_chars:
+        raise InvalidInputError(
+            f"history holds {total:,} characters; the limit is {max_chars:,} "
+            "(pass only the latest turns)"
+        )
     return turns
 
 

@@ -14,7 +14,7 @@ from ingest.errors import InvalidInputError
 from ingest.models import Article
 from ingest.readers import read_paths
 from qa.compound import merge, split_question
-from qa.conversation import Message, contextualize, validate_history
+from qa.conversation import Message, clean_text, contextualize, validate_history
 from qa.extractive import ExtractiveAnswerer
 from qa.metadata import MetadataAnswerer, asked_fields
 from qa.retrieval import HybridRetriever, as_of_day
@@ -144,8 +144,9 @@ class QAEngine:
     def check_question(self, question: object) -> str:
         if not isinstance(question, str):
             raise InvalidInputError(f"question must be a string, got {type(question).__name__}")
-        if not question.strip():
-            raise InvalidInputError("question is empty")
+        question = clean_text(question)
+        if not any(ch.isalnum() for ch in question):
+            raise InvalidInputError("question is empty (it holds no letters or digits)")
         if len(question) > self.settings.max_question_chars:
             raise InvalidInputError(
                 f"question is too long ({len(question)} characters; the limit is "
@@ -171,7 +172,9 @@ class QAEngine:
     ) -> Answer:
         question = self.check_question(question)
         as_of_day(as_of)
-        turns = validate_history(history)
+        turns = validate_history(
+            history, self.settings.max_history_messages, self.settings.max_history_chars
+        )
         snapshot = self.store.snapshot()  # one view of the store for the whole question
         parts = split_question(question)
         if len(parts) == 1:

@@ -44,6 +44,8 @@ class Settings(BaseSettings):
     recency_half_life_days: float = 14.0
     max_answer_sentences: int = 3
     max_question_chars: int = 1000
+    max_history_messages: int = 50  # a conversation passed to ask: at most this many messages
+    max_history_chars: int = 50_000  # ... and this many characters in all
     max_file_bytes: int = 50 * 1024 * 1024
     near_duplicate_threshold: float = 0.8  # estimated Jaccard similarity of 5-word shingles
     bundled_corpus: Path = BUNDLED_CORPUS
@@ -66,6 +68,8 @@ class Settings(BaseSettings):
         "candidates",
         "max_answer_sentences",
         "max_question_chars",
+        "max_history_messages",
+        "max_history_chars",
         "max_file_bytes",
         "ui_max_upload_bytes",
         "ui_max_upload_files",

@@ -283,9 +283,7 @@ def test_staging_copies_under_generated_names(tmp_path: Path) -> None:
 def test_examples_come_from_the_corpus_and_are_answered(engine) -> None:  # noqa: ANN001
     examples = ChatService(engine).examples()
     assert 2 <= len(examples) <= 4
-    words = {
-        r.id: set(terms(f"{r.title} {engine.article(r.id).text}")) for r in engine.articles()
-    }
+    words = {r.id: set(terms(f"{r.title} {engine.article(r.id).text}")) for r in engine.articles()}
 
     def about(question: str) -> set[str]:
         """The articles that hold most of the question's content words."""

@@ -111,6 +111,10 @@ def test_ask_json_is_structured_and_cited(asked_json: dict) -> None:
         assert isinstance(citation["start"], int) and isinstance(citation["end"], int)
         assert 0 <= citation["start"] < citation["end"]
         assert citation["end"] - citation["start"] == len(citation["quote"])
+    # the structure: each sentence with the numbers of the citations it rests on
+    numbers = {c["number"] for c in answer["citations"]}
+    assert answer["sentences"] and all(s["citations"] for s in answer["sentences"])
+    assert {n for s in answer["sentences"] for n in s["citations"]} == numbers
     first = answer["citations"][0]
     assert first["quote"] == S400_SENTENCE
     assert first["source"] == "Anadolu Agency"
@@ -141,6 +145,14 @@ def test_chat_answers_a_question_and_its_follow_up(
     assert "Sources:" in turns[1] or "Related reading" in turns[1]
     assert "S-400" in turns[1]
     assert "error" not in out.lower()
+
+
+def test_invalid_utf8_on_the_command_line_is_answered(
+    cli: Run, ingested: subprocess.CompletedProcess
+) -> None:
+    broken = S400.encode("utf-8").replace(b"?", b" \xff?")  # what a broken terminal sends
+    result = _ok(cli("ask", broken))
+    assert "$2.5 billion" in result.stdout
 
 
 # ---- user errors: a non-zero exit and one line on stderr, never a traceback -----------------
