@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from eval.cli import BUNDLED_DATASET
-from eval.dataset import CATEGORIES, DatasetError, load_dataset
+from eval.dataset import CATEGORIES, Case, DatasetError, Evidence, Turn, load_dataset
 from eval.judge import LLMJudge
 from eval.metrics import citation_support, containment, normalize, reciprocal_rank, token_f1
 from eval.report import check_floors, compare, compare_text, html_report, load_floors, table
@@ -93,6 +93,63 @@ def test_bad_rows_are_reported_with_their_line_numbers(tmp_path: Path) -> None:
         "line 10: unknown key(s) typo",
     ):
         assert expected in message
+
+
+def test_nested_problems_are_one_line_each_and_all_reported(tmp_path: Path) -> None:
+    evidence = [{"article": "T", "quote": 1, "field": "byline", "page": 2}, 5, {"article": " "}]
+    path = _write(
+        tmp_path,
+        [
+            json.dumps({"id": "a", "question": "Q?", "answerable": True, "answers": ["x", ["y"]],
+                        "evidence": evidence, "as_of": "2024-02-30", "note": 3}),
+            json.dumps({"id": "b", "turns": []}),
+            json.dumps({"id": "c", "turns": [7, {"question": "Q?", "answerable": False,
+                                                 "evidence": [{"article": "T"}]}]}),
+        ],
+    )  # fmt: skip
+    with pytest.raises(DatasetError) as err:
+        load_dataset(path)
+    message = str(err.value)
+    expected = [
+        "line 1: answers must be a list of strings or a list of lists of strings",
+        "line 1: evidence[0]: quote must be a string",
+        "line 1: evidence[0]: field must be one of text, authors, source, published, title, "
+        "got 'byline'",
+        "line 1: evidence[0]: unknown key(s) page",
+        "line 1: evidence[1]: must be an object",
+        "line 1: evidence[2]: article must be a non-empty string",
+        "line 1: as_of must be an ISO date (YYYY-MM-DD), got '2024-02-30'",
+        "line 1: note must be a string",
+        "line 2: turns must be a non-empty list",
+        "line 3: turns[0]: must be an object",
+        "line 3: turns[1]: an unanswerable question has no answers or evidence",
+    ]
+    lines = message.splitlines()[1:]
+    assert sorted(line.strip() for line in lines) == sorted(expected)
+    assert message.startswith(f"{path}: {len(expected)} problem(s)")
+
+
+def test_valid_rows_become_the_runner_s_dataclasses(tmp_path: Path) -> None:
+    path = _write(
+        tmp_path,
+        [
+            GOOD,
+            json.dumps({"id": "v", "category": "follow-up", "as_of": "2025-12-18", "turns": [
+                {"question": "Who?", "answerable": True, "answers": [["Putin"], ["Erdogan"]],
+                 "evidence": [{"article": "T", "quote": "Ada", "field": "authors"}]},
+                {"question": "Where?", "answerable": False, "as_of": "2025-12-20", "note": "n"}]}),
+        ],
+    )  # fmt: skip
+    single, conversation = load_dataset(path)
+    assert single == Case(
+        "a", "single-fact", (Turn("Q?", True, (("x",),), (Evidence("T", "x"),)),), 1
+    )
+    assert conversation.line == 2 and conversation.multi_turn
+    first, second = conversation.turns
+    assert first.answers == (("Putin",), ("Erdogan",)) and first.as_of == "2025-12-18"
+    assert first.evidence == (Evidence("T", "Ada", "authors"),)
+    assert second.answers == () and second.evidence == ()
+    assert second.as_of == "2025-12-20" and second.note == "n"
 
 
 def test_a_missing_or_empty_dataset_is_a_clear_error(tmp_path: Path) -> None:
