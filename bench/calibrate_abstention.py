@@ -1,5 +1,6 @@
 """Fit the abstention model: logistic regression over the best sentence's features, on labelled
-questions (answerable by the corpus, or near misses it does not answer). Writes qa/abstention.json.
+questions (answerable by the corpus, or near misses it does not answer), with scikit-learn (the
+`bench` extra). Writes qa/abstention.json.
 
     .venv/bin/python bench/calibrate_abstention.py [--data bench/calibration_bundled.jsonl]
 """
@@ -11,8 +12,12 @@ import json
 import sys
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from sklearn.pipeline import Pipeline
 
 ROOT = Path(__file__).resolve().parents[1]
 ANSWER_COST = 1.5  # answering an unanswerable question, relative to a false abstention
@@ -27,17 +32,35 @@ FEATURES = [
 ]
 
 
-def fit(
-    x: np.ndarray, y: np.ndarray, l2: float = 0.1, steps: int = 5000
-) -> tuple[np.ndarray, float]:
-    mean, std = x.mean(axis=0), x.std(axis=0) + 1e-6
-    z = (x - mean) / std
-    w, b = np.zeros(x.shape[1]), 0.0
-    for _ in range(steps):
-        p = 1 / (1 + np.exp(-(z @ w + b)))
-        w -= 0.1 * (z.T @ (p - y) / len(y) + l2 * w)
-        b -= 0.1 * float(np.mean(p - y))
-    return w / std, b - float((w / std) @ mean)  # back to raw feature units
+L2 = 0.1  # ridge strength per example, on standardised features; the intercept is not penalised
+
+
+def _sklearn_missing() -> str | None:
+    try:
+        import sklearn  # noqa: F401
+    except ImportError:
+        return "calibrate_abstention.py needs scikit-learn: pip install 'article-qa[bench]'"
+    return None
+
+
+def model(n: int, l2: float = L2) -> Pipeline:
+    """Standardised features, then an L2 logistic regression. scikit-learn minimises
+    C * sum(log-loss) + |w|^2 / 2, which is mean(log-loss) + l2 * |w|^2 / 2 when C = 1 / (l2 n)."""
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    return make_pipeline(
+        StandardScaler(), LogisticRegression(C=1 / (l2 * n), tol=1e-6, max_iter=1000)
+    )
+
+
+def fit(x: np.ndarray, y: np.ndarray, l2: float = L2) -> tuple[np.ndarray, float]:
+    """Coefficients and intercept in raw feature units (what qa/abstention.json holds)."""
+    pipeline = model(len(y), l2).fit(x, y)
+    scaler, regression = pipeline[0], pipeline[-1]
+    w = regression.coef_[0] / scaler.scale_
+    return w, float(regression.intercept_[0] - w @ scaler.mean_)
 
 
 def features_of(engine, question: str, query: str, as_of: str | None = None):  # noqa: ANN001, ANN201
@@ -75,12 +98,23 @@ def realtimeqa_examples(store: Path, n: int) -> tuple[list[list[float]], list[fl
 
 def leave_one_out(x: np.ndarray, y: np.ndarray) -> float:
     """Accuracy on each example of a model fitted without it (threshold 0.5): an honest figure."""
-    right = 0
-    for i in range(len(y)):
-        keep = np.arange(len(y)) != i
-        w, b = fit(x[keep], y[keep], steps=2000)
-        right += int((1 / (1 + np.exp(-(x[i] @ w + b))) >= 0.5) == (y[i] == 1))
-    return right / len(y)
+    from sklearn.model_selection import LeaveOneOut, cross_val_score
+
+    return float(cross_val_score(model(len(y) - 1), x, y, cv=LeaveOneOut()).mean())
+
+
+def cheapest_threshold(p: np.ndarray, y: np.ndarray) -> tuple[float, float]:
+    """The threshold with the least cost on the labelled questions, where answering a question
+    the articles do not answer costs ANSWER_COST times a false abstention (a wrong answer reads
+    as a fact, an abstention still shows the related passages); and the accuracy there."""
+    thresholds = np.linspace(0.2, 0.8, 61)
+    cost = [
+        ANSWER_COST * float(np.sum((p >= t) & (y == 0))) + float(np.sum((p < t) & (y == 1)))
+        for t in thresholds
+    ]
+    cheapest = np.flatnonzero(np.isclose(cost, min(cost)))
+    best = float(thresholds[int(cheapest[len(cheapest) // 2])])  # the middle of the cheapest range
+    return best, float(np.mean((p >= best) == (y == 1)))
 
 
 def main() -> int:
@@ -101,6 +135,10 @@ def main() -> int:
         help="add examples from this many RealTimeQA questions (default none)",
     )
     args = parser.parse_args()
+    missing = _sklearn_missing()
+    if missing:
+        print(missing, file=sys.stderr)
+        return 2
     sys.path.insert(0, str(ROOT))
     from qa.conversation import contextualize
     from qa.engine import QAEngine
@@ -123,25 +161,14 @@ def main() -> int:
     xa, ya = np.array(x), np.array(y)
     w, b = fit(xa, ya)
     p = 1 / (1 + np.exp(-(xa @ w + b)))
-    # The threshold with the least cost on the labelled questions, where answering a question
-    # the articles do not answer costs ANSWER_COST times a false abstention: a wrong answer reads
-    # as a fact, an abstention still shows the related passages.
-    thresholds = np.linspace(0.2, 0.8, 61)
-    accuracy = [float(np.mean((p >= t) == (ya == 1))) for t in thresholds]
-    cost = [
-        ANSWER_COST * float(np.sum((p >= t) & (ya == 0))) + float(np.sum((p < t) & (ya == 1)))
-        for t in thresholds
-    ]
-    cheapest = np.flatnonzero(np.isclose(cost, min(cost)))
-    best_index = int(cheapest[len(cheapest) // 2])  # the middle of the cheapest range
-    best = float(thresholds[best_index])
+    best, accuracy = cheapest_threshold(p, ya)
     result = {
         "coefficients": dict(zip(FEATURES, map(float, w), strict=True)),
         "intercept": float(b),
         "threshold": round(best, 3),
         "fitted_on": f"{args.data.name}: {int(ya.sum())} answerable, {int(len(ya) - ya.sum())} not",
         "answer_cost": ANSWER_COST,
-        "training_accuracy": round(accuracy[best_index], 3),
+        "training_accuracy": round(accuracy, 3),
         "leave_one_out_accuracy": round(leave_one_out(xa, ya), 3),
     }
     args.out.write_text(json.dumps(result, indent=1) + "\n")

@@ -4,10 +4,13 @@ fake server, and the regression floors on the bundled corpus (run as `python -m 
 from __future__ import annotations
 
 import json
+import logging
 import os
+import socket
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
@@ -15,13 +18,14 @@ from pathlib import Path
 import pytest
 
 from eval.cli import BUNDLED_DATASET
-from eval.dataset import CATEGORIES, DatasetError, load_dataset
+from eval.dataset import CATEGORIES, Case, DatasetError, Evidence, Turn, load_dataset
 from eval.judge import LLMJudge
 from eval.metrics import citation_support, containment, normalize, reciprocal_rank, token_f1
 from eval.report import check_floors, compare, compare_text, html_report, load_floors, table
 from eval.runner import Evaluator
 from qa.engine import QAEngine
 from qa.llm import ChatClient, LLMError
+from qa.settings import Settings
 from qa.support import SupportChecker
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -93,6 +97,63 @@ def test_bad_rows_are_reported_with_their_line_numbers(tmp_path: Path) -> None:
         "line 10: unknown key(s) typo",
     ):
         assert expected in message
+
+
+def test_nested_problems_are_one_line_each_and_all_reported(tmp_path: Path) -> None:
+    evidence = [{"article": "T", "quote": 1, "field": "byline", "page": 2}, 5, {"article": " "}]
+    path = _write(
+        tmp_path,
+        [
+            json.dumps({"id": "a", "question": "Q?", "answerable": True, "answers": ["x", ["y"]],
+                        "evidence": evidence, "as_of": "2024-02-30", "note": 3}),
+            json.dumps({"id": "b", "turns": []}),
+            json.dumps({"id": "c", "turns": [7, {"question": "Q?", "answerable": False,
+                                                 "evidence": [{"article": "T"}]}]}),
+        ],
+    )  # fmt: skip
+    with pytest.raises(DatasetError) as err:
+        load_dataset(path)
+    message = str(err.value)
+    expected = [
+        "line 1: answers must be a list of strings or a list of lists of strings",
+        "line 1: evidence[0]: quote must be a string",
+        "line 1: evidence[0]: field must be one of text, authors, source, published, title, "
+        "got 'byline'",
+        "line 1: evidence[0]: unknown key(s) page",
+        "line 1: evidence[1]: must be an object",
+        "line 1: evidence[2]: article must be a non-empty string",
+        "line 1: as_of must be an ISO date (YYYY-MM-DD), got '2024-02-30'",
+        "line 1: note must be a string",
+        "line 2: turns must be a non-empty list",
+        "line 3: turns[0]: must be an object",
+        "line 3: turns[1]: an unanswerable question has no answers or evidence",
+    ]
+    lines = message.splitlines()[1:]
+    assert sorted(line.strip() for line in lines) == sorted(expected)
+    assert message.startswith(f"{path}: {len(expected)} problem(s)")
+
+
+def test_valid_rows_become_the_runner_s_dataclasses(tmp_path: Path) -> None:
+    path = _write(
+        tmp_path,
+        [
+            GOOD,
+            json.dumps({"id": "v", "category": "follow-up", "as_of": "2025-12-18", "turns": [
+                {"question": "Who?", "answerable": True, "answers": [["Putin"], ["Erdogan"]],
+                 "evidence": [{"article": "T", "quote": "Ada", "field": "authors"}]},
+                {"question": "Where?", "answerable": False, "as_of": "2025-12-20", "note": "n"}]}),
+        ],
+    )  # fmt: skip
+    single, conversation = load_dataset(path)
+    assert single == Case(
+        "a", "single-fact", (Turn("Q?", True, (("x",),), (Evidence("T", "x"),)),), 1
+    )
+    assert conversation.line == 2 and conversation.multi_turn
+    first, second = conversation.turns
+    assert first.answers == (("Putin",), ("Erdogan",)) and first.as_of == "2025-12-18"
+    assert first.evidence == (Evidence("T", "Ada", "authors"),)
+    assert second.answers == () and second.evidence == ()
+    assert second.as_of == "2025-12-20" and second.note == "n"
 
 
 def test_a_missing_or_empty_dataset_is_a_clear_error(tmp_path: Path) -> None:
@@ -228,22 +289,36 @@ def test_floors(tmp_path: Path) -> None:
 
 # ---- the LLM judge, against a local OpenAI-compatible fake ---------------------------------
 class _FakeLLM(BaseHTTPRequestHandler):
+    """Judges claims ("tea" is unsupported); "garbage", "boom", "crash", "no choices", "no text"
+    in the last message ask for a broken reply. Remembers each request's Authorization header."""
+
+    authorizations: list[str | None] = []
+
     def do_POST(self) -> None:  # noqa: N802
         body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-        prompt = body["messages"][-1]["content"]
-        claim = prompt.rsplit("Claim:", 1)[1]
-        if "garbage" in claim:
-            payload, status = b"not json", 200
-        elif "boom" in claim:
-            payload, status = b'{"error": "overloaded"}', 503
-        else:
-            verdict = "UNSUPPORTED" if "tea" in claim else "SUPPORTED"
-            payload = json.dumps({"choices": [{"message": {"content": verdict}}]}).encode()
-            status = 200
+        _FakeLLM.authorizations.append(self.headers.get("Authorization"))
+        claim = body["messages"][-1]["content"].rsplit("Claim:", 1)[-1]
+        payload, status = self._reply(claim)
         self.send_response(status)
         self.send_header("Content-Type", "application/json")
         self.end_headers()
         self.wfile.write(payload)
+
+    def _reply(self, claim: str) -> tuple[bytes, int]:
+        if "garbage" in claim:
+            return b"not json", 200
+        if "boom" in claim:
+            return b'{"error": "overloaded"}', 503
+        if "crash" in claim:  # a careless server that echoes the request's key
+            return json.dumps(
+                {"error": f"bad key {self.headers.get('Authorization')}"}
+            ).encode(), 500
+        if "no choices" in claim:
+            return b'{"id": "x", "object": "chat.completion"}', 200
+        if "no text" in claim:
+            return b'{"choices": [{"message": {"role": "assistant"}}]}', 200
+        verdict = "UNSUPPORTED" if "tea" in claim else "SUPPORTED"
+        return json.dumps({"choices": [{"message": {"content": verdict}}]}).encode(), 200
 
     def log_message(self, *args: object) -> None:
         pass
@@ -272,6 +347,53 @@ def test_an_unreachable_llm_server_is_a_clear_error() -> None:
     client = ChatClient("http://127.0.0.1:9/v1", "m", timeout_s=2)
     with pytest.raises(LLMError, match="cannot reach the LLM server"):
         client.chat([{"role": "user", "content": "hi"}])
+
+
+def test_a_server_that_never_answers_times_out() -> None:
+    with socket.socket() as listener:  # accepts connections (backlog), never replies
+        listener.bind(("127.0.0.1", 0))
+        listener.listen()
+        client = ChatClient(f"http://127.0.0.1:{listener.getsockname()[1]}/v1", "m", timeout_s=0.5)
+        start = time.monotonic()
+        with pytest.raises(LLMError, match=r"did not answer within 0\.5 s"):
+            client.chat([{"role": "user", "content": "hi"}])
+        assert time.monotonic() - start < 3
+
+
+def test_error_statuses_and_replies_without_text_are_clear_errors(fake_llm: str) -> None:
+    key = "sk-test-4f9a2c"
+    client = ChatClient(fake_llm, "m", api_key=key, timeout_s=5)
+    with pytest.raises(LLMError, match=r"answered 500: .*bad key") as err:
+        client.chat([{"role": "user", "content": "crash"}])
+    assert key not in str(err.value)
+    for broken in ("no choices", "no text"):
+        with pytest.raises(LLMError, match=r"sent no choices\[0\]\.message\.content"):
+            client.chat([{"role": "user", "content": broken}])
+
+
+def test_the_api_key_is_sent_but_never_shown(
+    fake_llm: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    _FakeLLM.authorizations.clear()
+    key = "sk-test-77b1e0"
+    with_key = ChatClient(fake_llm, "m", api_key=key, timeout_s=5)
+    assert with_key.chat([{"role": "user", "content": "Claim: fine"}]) == "SUPPORTED"
+    assert ChatClient(fake_llm, "m", timeout_s=5).chat([{"role": "user", "content": "x"}])
+    assert _FakeLLM.authorizations == [f"Bearer {key}", None]  # no key: no header at all
+    assert key not in repr(with_key) and key not in caplog.text
+
+
+def test_a_configured_llm_without_the_extra_is_a_clear_error(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setitem(sys.modules, "openai", None)  # as if the `llm` extra were not installed
+    settings = Settings(llm_base_url="http://127.0.0.1:9/v1", llm_model="m")
+    with pytest.raises(
+        LLMError, match=r"openai package is missing: pip install 'article-qa\[llm\]'"
+    ):
+        ChatClient.from_settings(settings)
+    assert ChatClient.from_settings(Settings(llm_base_url=None)) is None  # nothing to import
 
 
 def test_the_judge_adds_its_own_citation_recall(engine: QAEngine, embedder, fake_llm: str) -> None:  # noqa: ANN001
