@@ -4,14 +4,14 @@ Layout: an "Ask" tab (the conversation on the left, the sources of the latest an
 right, with the cited sentences highlighted) and a "Corpus" tab (the articles, upload, removal).
 This file wires events to handlers and launches; the components are in `qa/ui/layout.py`, the
 handlers in `qa/ui/handlers.py`, and rendering, export, uploads and the locked engine service in
-the rest of `qa/ui/`.
+the rest of `qa/ui/`. Address, port and login come from `qa.settings.Settings` (ARTICLE_QA_UI_*);
+`--host` / `--port` override them.
 """
 
 from __future__ import annotations
 
 import argparse
 import logging
-import os
 
 import gradio as gr
 
@@ -78,18 +78,25 @@ def login(settings: Settings) -> tuple[str, str] | None:
     return settings.ui_username, settings.ui_password
 
 
-def launch(host: str = "127.0.0.1", port: int = 7860, store: str | None = None) -> None:
-    """Open the store (the bundled corpus if empty) and serve the UI on host:port."""
+def address_overrides(host: str | None, port: int | None) -> dict[str, object]:
+    """Settings overrides for the address given on the command line (None: from Settings)."""
+    given = {"ui_host": host, "ui_port": port}
+    return {name: value for name, value in given.items() if value is not None}
+
+
+def launch(host: str | None = None, port: int | None = None, store: str | None = None) -> None:
+    """Open the store (the bundled corpus if empty) and serve the UI; `host` and `port`, when
+    given, override the ui_host / ui_port settings."""
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
-    engine = QAEngine.open(store=store)
+    engine = QAEngine.open(store=store, **address_overrides(host, port))
     report = engine.ensure_corpus()
     if report is not None:
         log.info("empty store: ingested the bundled sample corpus (%d articles)", len(report.added))
     settings = engine.settings
     auth = login(settings)
     build(engine).queue(default_concurrency_limit=CONCURRENCY).launch(
-        server_name=host,
-        server_port=port,
+        server_name=settings.ui_host,
+        server_port=settings.ui_port,
         auth=auth,
         auth_message="article-qa: sign in to ask about the articles." if auth else None,
         max_file_size=settings.ui_max_upload_bytes,
@@ -102,8 +109,10 @@ def launch(host: str = "127.0.0.1", port: int = 7860, store: str | None = None) 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description="article-qa chat UI")
-    parser.add_argument("--host", default=os.environ.get("ARTICLE_QA_HOST", "127.0.0.1"))
-    parser.add_argument("--port", type=int, default=int(os.environ.get("ARTICLE_QA_PORT", "7860")))
+    parser.add_argument("--host", default=None, help="default: ARTICLE_QA_UI_HOST or 127.0.0.1")
+    parser.add_argument(
+        "--port", type=int, default=None, help="default: ARTICLE_QA_UI_PORT or 7860"
+    )
     parser.add_argument("--store", default=None)
     return parser.parse_args(argv)
 
