@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from platformdirs import user_data_dir
-from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic import AliasChoices, Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from ingest.errors import InvalidInputError
@@ -21,7 +21,10 @@ def default_store_path() -> Path:
 class Settings(BaseSettings):
     """Every knob of article-qa. Environment variables override defaults, e.g. ARTICLE_QA_TOP_K=8."""
 
-    model_config = SettingsConfigDict(env_prefix="ARTICLE_QA_", extra="forbid")
+    # populate_by_name: the aliased fields below are still set by name (ui_port=8080)
+    model_config = SettingsConfigDict(
+        env_prefix="ARTICLE_QA_", extra="forbid", populate_by_name=True
+    )
 
     store_path: Path = Field(default_factory=default_store_path)
     chroma_host: str | None = (
@@ -54,7 +57,14 @@ class Settings(BaseSettings):
     llm_model: str | None = None
     llm_api_key: str | None = None
     llm_timeout_s: float = 60.0
-    # chat UI (app.py): optional login, upload limits, where uploaded files are kept
+    # chat UI (app.py): address, optional login, upload limits, where uploaded files are kept;
+    # the address also reads the older ARTICLE_QA_HOST / ARTICLE_QA_PORT
+    ui_host: str = Field(
+        "127.0.0.1", validation_alias=AliasChoices("ARTICLE_QA_UI_HOST", "ARTICLE_QA_HOST")
+    )
+    ui_port: int = Field(
+        7860, validation_alias=AliasChoices("ARTICLE_QA_UI_PORT", "ARTICLE_QA_PORT")
+    )
     ui_username: str | None = None  # with ui_password: the UI asks for this login
     ui_password: str | None = None
     ui_max_upload_bytes: int = 10 * 1024 * 1024  # per uploaded file
@@ -78,6 +88,13 @@ class Settings(BaseSettings):
     def _positive(cls, value: int, info) -> int:  # noqa: ANN001
         if value <= 0:
             raise ValueError(f"{info.field_name} must be > 0, got {value}")
+        return value
+
+    @field_validator("ui_port")
+    @classmethod
+    def _port(cls, value: int) -> int:
+        if not 1 <= value <= 65535:
+            raise ValueError(f"ui_port must be a port number from 1 to 65535, got {value}")
         return value
 
     @field_validator("recency_weight", "recency_half_life_days")

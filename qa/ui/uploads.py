@@ -16,7 +16,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from platformdirs import user_data_dir
+
 from ingest.errors import InvalidInputError
+from qa.settings import Settings
 
 ALLOWED_SUFFIXES: tuple[str, ...] = (".txt", ".md", ".markdown", ".html", ".htm", ".json", ".jsonl")
 _STEM_CHARS = re.compile(r"[^A-Za-z0-9_-]+")
@@ -117,3 +120,13 @@ def readable_summary(summary: str, staged: Staged) -> str:
     for path, name in staged.names.items():
         summary = summary.replace(path, name)
     return summary.replace(str(staged.folder) + os.sep, "")
+
+
+def default_upload_dir(settings: Settings) -> Path:
+    """Where uploads are kept: `ui_upload_path`, else a folder next to the embedded store (or in
+    the user data folder when the store is a Chroma server)."""
+    if settings.ui_upload_path is not None:
+        return settings.ui_upload_path
+    if settings.chroma_host:
+        return Path(user_data_dir("article-qa", appauthor=False)) / "uploads"
+    return settings.store_path.parent / f"{settings.store_path.name}-uploads"

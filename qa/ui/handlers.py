@@ -1,0 +1,186 @@
+"""What the chat UI's events do: answer (streamed), pick an example, clear, refresh, upload and
+remove. `app.py` wires these methods to the components of `qa.ui.layout`.
+
+Each handler returns (or yields) one value per output component of its event, in the order
+`app.py` lists them; `gr.skip()` leaves a component as it is. Errors reach the browser as one
+readable `gr.Error` (see `user_error`), never as a traceback.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+import gradio as gr
+
+from ingest.errors import ArticleQAError
+from qa.ui.export import write_export
+from qa.ui.layout import EMPTY_SOURCES_PANEL, examples_value, header_html
+from qa.ui.render import (
+    Turn,
+    answer_markdown,
+    answer_sentences,
+    article_choices,
+    corpus_html,
+    esc,
+    markdown_text,
+    sources_html,
+)
+from qa.ui.service import AnswerOptions, ChatService
+
+log = logging.getLogger("article_qa.ui")
+STREAM_PAUSE = 0.05  # seconds between streamed sentences
+SEARCHING = "*Searching the articles…*"
+WAITING = "*Waiting for the article upload to finish…*"
+
+Message = dict[str, Any]  # one gr.Chatbot message: {"role": ..., "content": ...}
+# respond's outputs: message box, chatbot, turns, sources panel, export button
+ChatUpdate = tuple[Any, Any, Any, Any, Any]
+# refresh outputs: corpus table, remove dropdown, chatbot (its examples), header
+Refresh = tuple[str, Any, Any, str]
+# ingest's outputs: summary, upload box, then the refresh outputs
+IngestUpdate = tuple[str, None, str, Any, Any, str]
+
+
+def user_error(exc: BaseException) -> gr.Error:
+    """A readable message for the browser (escaped: Gradio renders error text as HTML)."""
+    if isinstance(exc, ArticleQAError):
+        return gr.Error(esc(str(exc)), title="Cannot do that")
+    log.exception("unexpected error in the UI", exc_info=exc)
+    return gr.Error(
+        "Something went wrong on the server. Please try again; the details are in the server log.",
+        title="Error",
+    )
+
+
+def with_reply(chat: Sequence[Message], text: str) -> list[Message]:
+    return [*chat, {"role": "assistant", "content": text}]
+
+
+def export_update(turns: Sequence[Turn]) -> Any:
+    """The export button, enabled with the conversation written out (left as is on failure)."""
+    try:
+        return gr.DownloadButton(value=str(write_export(turns)), interactive=True)
+    except OSError as exc:
+        log.warning("could not write the export file: %s", exc)
+        return gr.skip()
+
+
+def pick_example(evt: gr.SelectData) -> str:
+    """A clicked example question goes into the message box."""
+    value = evt.value if isinstance(evt.value, dict) else {}
+    return value.get("text", "")
+
+
+def clear() -> tuple[list[Message], list[Turn], str, Any, str]:
+    """Outputs: chatbot, turns, sources panel, export button, message box."""
+    return [], [], EMPTY_SOURCES_PANEL, gr.DownloadButton(value=None, interactive=False), ""
+
+
+class ChatHandlers:
+    """The handlers that need the engine, all through one ChatService (and its lock)."""
+
+    def __init__(self, service: ChatService, stream_pause: float = STREAM_PAUSE) -> None:
+        self.service = service
+        self.stream_pause = stream_pause
+
+    # ---- asking --------------------------------------------------------------------------------
+    def respond(
+        self,
+        question: str,
+        chat: list[Message],
+        turns: list[Turn],
+        k: float,
+        per: float,
+        sentences: float,
+        day: str,
+    ) -> Iterator[ChatUpdate]:
+        """Answer `question` as a follow-up of `turns`, streaming the answer sentence by sentence."""
+        question = (question or "").strip()
+        if not question:
+            gr.Warning("Type a question first.")
+            return
+        before = list(chat or [])
+        pending = [*before, {"role": "user", "content": markdown_text(question)}]
+        yield "", with_reply(pending, SEARCHING), gr.skip(), gr.skip(), gr.skip()
+        options = AnswerOptions(int(k), int(sentences), int(per), (day or "").strip() or None)
+        try:
+            if self.service.busy():
+                yield gr.skip(), with_reply(pending, WAITING), gr.skip(), gr.skip(), gr.skip()
+            with self.service.locked():
+                turn = self.service.ask(question, turns, options)
+        except Exception as exc:
+            yield question, before, gr.skip(), gr.skip(), gr.skip()  # the question back, to edit
+            raise user_error(exc) from None
+        yield from self._stream(pending, turns, turn)
+
+    def _stream(
+        self, pending: list[Message], turns: list[Turn], turn: Turn
+    ) -> Iterator[ChatUpdate]:
+        index = len(turns)
+        new_turns = [*turns, turn]
+        steps = 1 if turn.answer.abstained else len(answer_sentences(turn.answer))
+        for upto in range(1, steps):
+            text = answer_markdown(turn.answer, index, upto=upto)
+            yield gr.skip(), with_reply(pending, text), gr.skip(), gr.skip(), gr.skip()
+            time.sleep(self.stream_pause)
+        final = with_reply(pending, answer_markdown(turn.answer, index))
+        yield gr.skip(), final, new_turns, sources_html(new_turns), export_update(new_turns)
+
+    # ---- the corpus ----------------------------------------------------------------------------
+    def refreshed(self) -> Refresh:
+        """The parts of the page that show the corpus; call with the service lock held."""
+        records = self.service.articles()
+        return (
+            corpus_html(records),
+            gr.Dropdown(choices=article_choices(records), value=None),
+            gr.Chatbot(examples=examples_value(self.service.examples())),
+            header_html(len(records)),
+        )
+
+    def refresh_locked(self) -> Refresh:
+        """On page load: a page opened later gets the current examples and article list."""
+        with self.service.locked():
+            return self.refreshed()
+
+    def ingest(
+        self,
+        files: list[str] | None,
+        progress: gr.Progress = gr.Progress(),  # noqa: B008 (Gradio reads this default)
+    ) -> IngestUpdate:
+        """Outputs: ingest summary, upload box (emptied), then the refresh outputs."""
+        files = files or []
+        uploads = [(Path(f).name, f) for f in files]
+        settings = self.service.engine.settings
+        progress(0.05, desc="Waiting for the store…")
+        try:
+            with self.service.locked():
+                progress(0.2, desc=f"Reading and embedding {len(files)} file(s)…")
+                report, text = self.service.ingest_uploads(
+                    uploads, settings.ui_max_upload_bytes, settings.ui_max_upload_files
+                )
+                progress(0.9, desc="Refreshing the article list…")
+                refresh = self.refreshed()
+        except Exception as exc:
+            raise user_error(exc) from None
+        if report.added or report.updated:
+            gr.Info(f"Added {len(report.added) + len(report.updated)} article(s).")
+        elif report.skipped:
+            gr.Warning("No article was added; see the summary for the reasons.")
+        return (text, None, *refresh)
+
+    def remove(self, article_id: str | None) -> Refresh:
+        if not article_id:
+            raise gr.Error("Choose an article to remove first.", title="Nothing chosen")
+        try:
+            with self.service.locked():
+                record = self.service.remove(article_id)
+                refresh = self.refreshed()
+        except Exception as exc:
+            raise user_error(exc) from None
+        title = record.title if record else article_id
+        gr.Info(f"Removed “{esc(title)}”.")
+        return refresh
