@@ -1,4 +1,7 @@
-"""The chat UI (Gradio): `python app.py` or `article-qa serve`. Binds to 127.0.0.1 by default.
+"""The entry points: the chat UI (Gradio; `python app.py` or `article-qa serve`, bound to
+127.0.0.1 by default) and the `article-qa` command (`cli`), which offers the core commands of
+`qa.cli` (ingest, ask, chat, stats), `eval` and `serve`, importing each only when it runs: a
+question asked on the command line never imports Gradio.
 
 Layout: an "Ask" tab (the conversation on the left, the sources of the latest answer on the
 right, with the cited sentences highlighted) and a "Corpus" tab (the articles, upload, removal).
@@ -12,17 +15,18 @@ from __future__ import annotations
 
 import argparse
 import logging
-
-import gradio as gr
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
 from ingest.errors import ArticleQAError
-from qa.engine import QAEngine
-from qa.settings import Settings
-from qa.ui.assets import CSS, JS, theme
-from qa.ui.handlers import ChatHandlers, clear, pick_example
-from qa.ui.layout import TITLE, Layout, build_layout
-from qa.ui.service import ChatService
-from qa.ui.uploads import default_upload_dir
+
+if TYPE_CHECKING:
+    import gradio as gr
+
+    from qa.engine import QAEngine
+    from qa.settings import Settings
+    from qa.ui.handlers import ChatHandlers
+    from qa.ui.layout import Layout
 
 log = logging.getLogger("article_qa.ui")
 FOCUS_LATEST = "() => window.aqaFocusLatest && window.aqaFocusLatest()"
@@ -30,6 +34,13 @@ CONCURRENCY = 4  # events Gradio runs at once
 
 
 def build(engine: QAEngine) -> gr.Blocks:
+    import gradio as gr
+
+    from qa.ui.handlers import ChatHandlers
+    from qa.ui.layout import TITLE, build_layout
+    from qa.ui.service import ChatService
+    from qa.ui.uploads import default_upload_dir
+
     handlers = ChatHandlers(ChatService(engine, default_upload_dir(engine.settings)))
     with gr.Blocks(title=TITLE) as demo:
         ui = build_layout(handlers.service)
@@ -40,6 +51,8 @@ def build(engine: QAEngine) -> gr.Blocks:
 
 def wire_chat(ui: Layout, handlers: ChatHandlers) -> None:
     """Ask (Enter, the button, or a clicked example), then focus the latest answer; clear."""
+    from qa.ui.handlers import clear, pick_example
+
     ask, options = ui.ask, ui.ask.settings
     inputs = [ask.message, ask.chatbot, ui.turns]
     inputs += [options.top_k, options.per_article, options.max_sentences, options.as_of]
@@ -87,6 +100,9 @@ def address_overrides(host: str | None, port: int | None) -> dict[str, object]:
 def launch(host: str | None = None, port: int | None = None, store: str | None = None) -> None:
     """Open the store (the bundled corpus if empty) and serve the UI; `host` and `port`, when
     given, override the ui_host / ui_port settings."""
+    from qa.engine import QAEngine
+    from qa.ui.assets import CSS, JS, theme
+
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     engine = QAEngine.open(store=store, **address_overrides(host, port))
     report = engine.ensure_corpus()
@@ -123,6 +139,36 @@ def main(argv: list[str] | None = None) -> None:
         launch(args.host, args.port, args.store)
     except ArticleQAError as exc:
         raise SystemExit(f"article-qa: error: {exc}") from None
+
+
+def cli(argv: Sequence[str] | None = None) -> int:
+    """`article-qa`: ingest | ask | chat | stats (qa.cli), eval (eval.cli), serve (this file)."""
+    from qa.cli import add_commands, guarded, parser, run
+
+    top, sub = parser("article-qa")
+    add_commands(sub)
+    from eval.cli import add_arguments
+
+    add_arguments(
+        sub.add_parser("eval", help="grounding eval: answers, citations, abstention (see README)"),
+        store_option=False,
+    )
+    serve = sub.add_parser("serve", help="start the chat UI in the browser")
+    serve.add_argument("--host", help="default: ARTICLE_QA_UI_HOST or 127.0.0.1")
+    serve.add_argument("--port", type=int, help="default: ARTICLE_QA_UI_PORT or 7860")
+    args = top.parse_args(argv)
+    return guarded("article-qa", lambda: _dispatch(args, run))
+
+
+def _dispatch(args: argparse.Namespace, run_core: Callable[[argparse.Namespace], int]) -> int:
+    if args.command == "serve":
+        launch(args.host, args.port, args.store)
+        return 0
+    if args.command == "eval":
+        from eval.cli import run as run_eval
+
+        return run_eval(args)
+    return run_core(args)
 
 
 if __name__ == "__main__":

@@ -31,6 +31,21 @@ def resolve_model_path(name: str) -> str:
     return name
 
 
+def canonical_model_name(name: str) -> str:
+    """One name for one model: the aliases of all-MiniLM-L6-v2 (its short name, its hub id,
+    the packaged copy's folder) are all "sentence-transformers/all-MiniLM-L6-v2"; a local
+    folder is named by its real path; anything else as given."""
+    name = name.strip()
+    if name in MINILM_NAMES:
+        return "sentence-transformers/all-MiniLM-L6-v2"
+    if os.path.isdir(name):
+        real = os.path.realpath(name)
+        if real == os.path.realpath(resolve_model_path("all-MiniLM-L6-v2")):
+            return "sentence-transformers/all-MiniLM-L6-v2"
+        return real
+    return name
+
+
 class Embedder:
     """Lazily loads a sentence-transformers model; encodes to L2-normalised float32 vectors."""
 

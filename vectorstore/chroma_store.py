@@ -18,6 +18,7 @@ from typing import Any, TypeVar
 
 import numpy as np
 
+from ingest.embedder import canonical_model_name
 from ingest.errors import ArticleQAError, ModelMismatchError, StoreError
 from ingest.models import Article, Chunk
 from vectorstore.records import (
@@ -62,7 +63,10 @@ class ChromaStore:
         self._articles = self._collection(f"{name}-articles")
 
     def _collection(self, full_name: str) -> Any:
-        meta = {"embedding_model": self.model_name, "schema_version": SCHEMA_VERSION}
+        """Open or create a collection. A new one is not stamped with the model yet: the first
+        write stamps it (`bump_revision`), once the model has loaded, so a misspelt model name
+        never claims an empty store."""
+        meta = {"schema_version": SCHEMA_VERSION}
         try:
             collection = self.client.get_or_create_collection(
                 full_name,
@@ -75,7 +79,7 @@ class ChromaStore:
                 f"cannot open collection {full_name!r} at {self.location}: {exc}"
             ) from exc
         built_with = (collection.metadata or {}).get("embedding_model")
-        if built_with and built_with != self.model_name:
+        if built_with and canonical_model_name(built_with) != canonical_model_name(self.model_name):
             raise ModelMismatchError(
                 f"the store at {self.location} was built with embedding model {built_with!r} "
                 f"(dimension {(collection.metadata or {}).get('embedding_dim', '?')}), but the "
@@ -102,7 +106,17 @@ class ChromaStore:
             raise ModelMismatchError(
                 f"the store holds {known}-dimensional vectors, the model gives {dimension}"
             )
-        meta.update(embedding_dim=dimension, revision=uuid.uuid4().hex)
+        built_with = meta.get("embedding_model")
+        if built_with and canonical_model_name(built_with) != canonical_model_name(self.model_name):
+            raise ModelMismatchError(
+                f"the store at {self.location} was built with embedding model {built_with!r}, "
+                f"but the configured model is {self.model_name!r}"
+            )
+        meta.update(
+            embedding_dim=dimension,
+            embedding_model=canonical_model_name(self.model_name),
+            revision=uuid.uuid4().hex,
+        )
         meta.pop("hnsw:space", None)
         self._chunks.modify(metadata=meta)
         return meta["revision"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import os
+import re
 import threading
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -21,6 +22,22 @@ from vectorstore.chroma_store import ChromaStore
 from vectorstore.lexical import LexicalIndex
 from vectorstore.records import ArticleRecord, StoredChunk, day_number
 from vectorstore.terms import terms
+
+_SEGMENT = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+
+
+def _earlier_store_traces(path: Path) -> list[str]:
+    """What of an earlier store a folder holds when its database is missing (none: a new or an
+    intact store): our lock file and BM25 cache, Chroma's vector segment folders."""
+    if not path.is_dir() or (path / "chroma.sqlite3").exists():
+        return []
+    found = []
+    for entry in sorted(path.iterdir()):
+        if entry.name == ".article-qa.lock" or entry.name.startswith("lexical-"):
+            found.append(entry.name)
+        elif entry.is_dir() and _SEGMENT.fullmatch(entry.name):
+            found.append(f"vector segment {entry.name}")
+    return found
 
 
 def _chroma_settings():  # noqa: ANN202
@@ -59,6 +76,13 @@ class ArticleStore:
         path = Path(path).expanduser()
         if path.exists() and not path.is_dir():
             raise InvalidInputError(f"store path is not a folder: {path}")
+        traces = _earlier_store_traces(path)
+        if traces:
+            raise StoreError(
+                f"the store folder {path} holds an earlier store ({', '.join(traces)}) but not "
+                "its database chroma.sqlite3: restore that file from a backup, or use another "
+                "(empty) store folder; nothing was changed"
+            )
         try:
             path.mkdir(parents=True, exist_ok=True)
             client = chromadb.PersistentClient(path=str(path), settings=_chroma_settings())

@@ -1,0 +1,50 @@
+"""The full `article-qa` command (app.cli): the core commands, eval and serve in one parser, each
+imported only when it runs."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import app
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_help_lists_every_command(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exited:
+        app.cli(["--help"])
+    assert exited.value.code == 0
+    out = capsys.readouterr().out
+    for command in ("ingest", "ask", "chat", "stats", "eval", "serve"):
+        assert command in out
+
+
+def test_eval_errors_are_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text("{not json\n")
+    assert app.cli(["eval", "--dataset", str(bad), "--no-progress"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err[0].startswith("article-qa eval: error:") or err[0].startswith("article-qa: error:")
+    assert "line 1" in "\n".join(err) and "Traceback" not in "\n".join(err)
+
+
+def test_a_command_line_question_never_imports_the_ui(tmp_path: Path) -> None:
+    code = (
+        "import sys, app\n"
+        "status = app.cli(['stats'])\n"
+        "heavy = [m for m in ('gradio', 'qa.ui.layout', 'eval.runner') if m in sys.modules]\n"
+        "print('loaded:', heavy)\n"
+        "sys.exit(status)\n"
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ARTICLE_QA_")}
+    env.update(ARTICLE_QA_STORE_PATH=str(tmp_path / "store"), HF_HUB_OFFLINE="1")
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300
+    )
+    assert result.returncode == 0, result.stderr
+    assert "loaded: []" in result.stdout and "articles: 0" in result.stdout
