@@ -13,10 +13,10 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from ingest.errors import ArticleQAError
+from qa.conversation import latest_messages
 
 if TYPE_CHECKING:
     from qa.engine import QAEngine
-    from qa.settings import Settings
     from qa.types import Answer
 
 
@@ -92,18 +92,6 @@ def _ready(engine: QAEngine) -> None:
         )
 
 
-def recent(history: list[dict[str, str]], settings: Settings) -> list[dict[str, str]]:
-    """The latest messages of a conversation that fit the history bounds of `ask`."""
-    kept: list[dict[str, str]] = []
-    chars = 0
-    for message in reversed(history[-settings.max_history_messages :]):
-        chars += len(message["content"])
-        if chars > settings.max_history_chars:
-            break
-        kept.append(message)
-    return kept[::-1]
-
-
 def _chat(engine: QAEngine) -> None:
     history: list[dict[str, str]] = []
     print("Ask about the articles (empty line or Ctrl-D to quit, /clear to start over).")
@@ -119,7 +107,7 @@ def _chat(engine: QAEngine) -> None:
             history.clear()
             continue
         try:
-            answer = engine.ask(question, history=recent(history, engine.settings))
+            answer = engine.ask(question, history=latest_messages(history, engine.settings))
         except ArticleQAError as exc:
             print(f"error: {exc}")
             continue

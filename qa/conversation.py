@@ -13,6 +13,7 @@ from typing import Any
 
 from ingest.errors import InvalidInputError
 from qa.answer_types import question_names
+from qa.settings import Settings
 from vectorstore.terms import terms, words
 
 Message = dict[str, Any]
@@ -89,6 +90,20 @@ def validate_history(
             "(pass only the latest turns)"
         )
     return turns
+
+
+def latest_messages(history: Sequence[Message], settings: Settings) -> list[Message]:
+    """The latest messages of a conversation that fit the history bounds of `ask`
+    (`max_history_messages`, `max_history_chars`): what a chat passes on as it grows."""
+    kept: list[Message] = []
+    chars = 0
+    for message in reversed(history[-settings.max_history_messages :]):
+        content = message.get("content")
+        chars += len(content) if isinstance(content, str) else 0
+        if chars > settings.max_history_chars:
+            break
+        kept.append(message)
+    return kept[::-1]
 
 
 def depends_on_context(question: str) -> bool:

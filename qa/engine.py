@@ -75,6 +75,7 @@ class QAEngine:
                 settings.chroma_port,
                 settings.collection,
                 settings.embedding_model,
+                settings.chroma_timeout_s,
             )
         else:
             article_store = ArticleStore.open_local(

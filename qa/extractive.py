@@ -7,7 +7,7 @@ import datetime as dt
 import json
 import math
 import re
-from collections import OrderedDict
+from collections import Counter, OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -162,7 +162,7 @@ class ExtractiveAnswerer:
                     continue
                 seen.add(key)
                 found.append(Candidate(passage, rank, key[1], key[2], passage.text[s:e]))
-        return found
+        return _without_repeats(found)
 
     def score(
         self,
@@ -277,6 +277,17 @@ def unknown_names(question: str, snapshot: Snapshot) -> list[str]:
         ):
             found.append(word)
     return found
+
+
+def _without_repeats(found: list[Candidate], min_terms: int = 3) -> list[Candidate]:
+    """The candidates less the sentences an article repeats: the same content words in two
+    places or more (keyword stuffing, or boilerplate) buy no rank."""
+
+    def key(c: Candidate) -> tuple[str, frozenset[str]]:
+        return c.passage.article_id, frozenset(terms(c.text))
+
+    counts = Counter(key(c) for c in found)
+    return [c for c in found if len(key(c)[1]) < min_terms or counts[key(c)] < 2]
 
 
 def _repeats(sentence: set[str], said: set[str], share: float = 0.8) -> bool:

@@ -31,6 +31,7 @@ class Settings(BaseSettings):
         None  # set to use a Chroma server (chroma run) instead of a local store
     )
     chroma_port: int = 8000
+    chroma_timeout_s: float = 30.0  # a Chroma server request gives up after this long
     collection: str = "articles"
     embedding_model: str = DEFAULT_MODEL
     device: str = "cpu"
@@ -83,6 +84,7 @@ class Settings(BaseSettings):
         "max_file_bytes",
         "ui_max_upload_bytes",
         "ui_max_upload_files",
+        "chroma_timeout_s",
     )
     @classmethod
     def _positive(cls, value: int, info) -> int:  # noqa: ANN001

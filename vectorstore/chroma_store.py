@@ -34,6 +34,18 @@ T = TypeVar("T")
 SCHEMA_VERSION = 1
 
 
+def _timed_out(exc: BaseException) -> bool:
+    import httpx
+
+    return isinstance(exc, (httpx.TimeoutException, TimeoutError))
+
+
+def _timeout_of(client: object) -> str:
+    session = getattr(getattr(client, "_server", None), "_session", None)
+    timeout = getattr(getattr(session, "timeout", None), "read", None)
+    return f"{timeout:g}" if isinstance(timeout, (int, float)) else "the timeout of"
+
+
 def _guarded(method: Callable[..., T]) -> Callable[..., T]:
     """Chroma and transport failures (a server gone away, a broken folder) become StoreError."""
 
@@ -45,6 +57,12 @@ def _guarded(method: Callable[..., T]) -> Callable[..., T]:
             raise
         except Exception as exc:
             kind = "server" if self.location.startswith("http") else "store"
+            if _timed_out(exc):
+                raise StoreError(
+                    f"the Chroma {kind} at {self.location} did not answer within "
+                    f"{_timeout_of(self.client)} s (ARTICLE_QA_CHROMA_TIMEOUT_S); it may be "
+                    "overloaded or frozen"
+                ) from exc
             raise StoreError(f"the Chroma {kind} at {self.location} failed: {exc}") from exc
 
     return wrapper

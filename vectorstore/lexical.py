@@ -21,6 +21,19 @@ from vectorstore.terms import terms
 
 _IDS = "chunk_ids.json"
 _REVISION = "revision.txt"
+FORMAT = "tf3"  # how chunks are tokenised for the index; part of the cache key
+MAX_TERM_REPEATS = 3  # occurrences of a term in a chunk that count: repetition buys no rank
+
+
+def saturated(tokens: Sequence[str], cap: int = MAX_TERM_REPEATS) -> list[str]:
+    """The tokens with each term kept at most `cap` times (the first ones)."""
+    seen: dict[str, int] = {}
+    kept = []
+    for token in tokens:
+        seen[token] = seen.get(token, 0) + 1
+        if seen[token] <= cap:
+            kept.append(token)
+    return kept
 
 
 class LexicalIndex:
@@ -46,7 +59,7 @@ class LexicalIndex:
         if not ids:
             return cls([], [], None, revision)
         retriever = bm25s.BM25()
-        retriever.index([terms(t) or ["<empty>"] for t in texts], show_progress=False)
+        retriever.index([saturated(terms(t)) or ["<empty>"] for t in texts], show_progress=False)
         return cls(ids, days, retriever, revision)
 
     def search(
@@ -93,7 +106,7 @@ class LexicalIndex:
             if self._bm25 is not None:
                 self._bm25.save(tmp / "bm25", show_progress=False)
             (tmp / _IDS).write_text(json.dumps({"ids": self.ids, "days": self.days.tolist()}))
-            (tmp / _REVISION).write_text(self.revision)
+            (tmp / _REVISION).write_text(f"{FORMAT}:{self.revision}")
             old = folder.with_name(folder.name + ".old")
             if folder.exists():
                 os.replace(folder, old)
@@ -106,7 +119,7 @@ class LexicalIndex:
     def load(cls, folder: Path, revision: str) -> LexicalIndex | None:
         """The cached index if it was built for `revision`, else None."""
         try:
-            if (folder / _REVISION).read_text() != revision:
+            if (folder / _REVISION).read_text() != f"{FORMAT}:{revision}":
                 return None
             saved = json.loads((folder / _IDS).read_text())
             ids, days = saved["ids"], saved["days"]

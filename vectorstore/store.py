@@ -40,6 +40,16 @@ def _earlier_store_traces(path: Path) -> list[str]:
     return found
 
 
+def _set_timeout(client: object, seconds: float) -> None:
+    """chromadb's HTTP client waits for ever (httpx timeout=None); give its session a limit."""
+    import httpx
+
+    session = getattr(getattr(client, "_server", None), "_session", None)
+    if not isinstance(session, httpx.Client):
+        raise StoreError("this chromadb version offers no way to set a request timeout")
+    session.timeout = httpx.Timeout(seconds)
+
+
 def _chroma_settings():  # noqa: ANN202
     from chromadb.config import Settings as ChromaSettings
 
@@ -94,12 +104,17 @@ class ArticleStore:
         return cls(chroma, path / f"lexical-{name}", path / ".article-qa.lock")
 
     @classmethod
-    def open_server(cls, host: str, port: int, name: str, model_name: str) -> ArticleStore:
+    def open_server(
+        cls, host: str, port: int, name: str, model_name: str, timeout: float = 30.0
+    ) -> ArticleStore:
+        """A store on a Chroma server; every request to it gives up after `timeout` seconds
+        (a frozen server is a StoreError, never a hang)."""
         import chromadb
 
         location = f"http://{host}:{port}"
         try:
             client = chromadb.HttpClient(host=host, port=port, settings=_chroma_settings())
+            _set_timeout(client, timeout)
             client.heartbeat()
         except Exception as exc:
             raise StoreError(f"cannot reach the Chroma server at {location}: {exc}") from exc

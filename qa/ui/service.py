@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ingest.models import Article
+from qa.conversation import latest_messages
 from qa.engine import QAEngine
 from qa.settings import load_settings
 from qa.types import Answer
@@ -144,7 +145,9 @@ class ChatService:
         """Answer `question` as a follow-up of `turns`; the cited articles come along in full."""
         engine = self.engine_for(options)
         answer: Answer = engine.ask(
-            question, history=history_messages(turns), as_of=options.as_of or None
+            question,
+            history=latest_messages(history_messages(turns), engine.settings),
+            as_of=options.as_of or None,
         )
         articles: dict[str, Article] = {}
         for c in answer.citations:

@@ -394,3 +394,11 @@ def test_app_builds_with_the_engine(engine) -> None:  # noqa: ANN001
         "ingest",
         "remove",
     ]
+
+
+def test_a_long_conversation_passes_only_its_latest_turns(engine) -> None:  # noqa: ANN001
+    service = ChatService(engine)
+    first = service.ask("What did Türkiye buy from Russia in 2017?", [], service.default_options())
+    turns = [first] * (engine.settings.max_history_messages + 10)  # beyond the bound of ask
+    follow = service.ask("How much did they cost?", turns, service.default_options())
+    assert not follow.answer.abstained and "$2.5 billion" in follow.answer.text

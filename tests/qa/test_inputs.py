@@ -7,8 +7,7 @@ from __future__ import annotations
 import pytest
 
 from ingest.errors import InvalidInputError
-from qa.cli import recent
-from qa.conversation import clean_text
+from qa.conversation import clean_text, latest_messages
 from qa.engine import QAEngine
 from qa.settings import load_settings
 
@@ -61,6 +60,6 @@ def test_history_beyond_its_bound_is_a_clear_error(engine: QAEngine) -> None:
 def test_a_long_chat_passes_only_its_latest_turns() -> None:
     settings = load_settings(max_history_messages=4, max_history_chars=100)
     history = [{"role": "user", "content": f"question {i}"} for i in range(10)]
-    assert recent(history, settings) == history[-4:]
+    assert latest_messages(history, settings) == history[-4:]
     wordy = [{"role": "user", "content": "x" * 60} for _ in range(3)]
-    assert recent(wordy, settings) == wordy[-1:]
+    assert latest_messages(wordy, settings) == wordy[-1:]

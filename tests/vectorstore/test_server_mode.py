@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -266,3 +267,30 @@ def test_a_server_gone_after_opening_is_a_store_error(
         assert engine.stats()["articles"] == 0
     with pytest.raises(qa.StoreError, match="Chroma server"):
         engine.stats()
+
+
+def test_a_frozen_server_times_out_into_a_store_error_then_recovers(
+    engine: QAEngine,
+    report,
+    server: Server,  # noqa: ANN001
+) -> None:
+    """A server whose process is stopped keeps its socket open: without a timeout `ask` would
+    hang for ever. With one, it is a StoreError within the timeout, and the same engine works
+    again once the server does."""
+    frozen = QAEngine(
+        engine.settings.model_copy(update={"chroma_timeout_s": 2.0}),
+        type(engine.store).open_server(
+            server.host, server.port, COLLECTION, engine.settings.embedding_model, timeout=2.0
+        ),
+        engine.embedder,
+    )
+    assert not frozen.ask("How much did Türkiye pay for the S-400 systems?").abstained
+    os.kill(server.process.pid, signal.SIGSTOP)
+    try:
+        started = time.monotonic()
+        with pytest.raises(qa.StoreError, match="did not answer within 2"):
+            frozen.ask("When is Putin expected to visit Turkey?")
+        assert time.monotonic() - started < 15
+    finally:
+        os.kill(server.process.pid, signal.SIGCONT)
+    assert not frozen.ask("When is Putin expected to visit Turkey?").abstained
