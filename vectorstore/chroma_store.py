@@ -245,15 +245,19 @@ class ChromaStore:
 
     @_guarded
     def update_record(self, record: ArticleRecord, **changes: Any) -> None:
-        """Rewrite an article record's bookkeeping (origins, duplicates) without touching vectors."""
+        """Rewrite an article record's bookkeeping (origins, duplicates, its near-duplicate
+        signature `minhash`) without touching vectors."""
         current = self._articles.get(ids=[record.id], include=["metadatas"])
         if not current["ids"]:
             return
         meta = dict(current["metadatas"][0])
         for key, value in changes.items():
-            if key not in ("origins", "duplicates"):
+            if key in ("origins", "duplicates"):
+                meta[key] = json.dumps(list(value), ensure_ascii=False)
+            elif key == "minhash":
+                meta[key] = str(value)
+            else:
                 raise ValueError(f"cannot update {key!r} of an article record")
-            meta[key] = json.dumps(list(value), ensure_ascii=False)
         self._articles.update(ids=[record.id], metadatas=[meta])
 
     @_guarded

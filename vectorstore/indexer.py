@@ -111,6 +111,7 @@ class Indexer:
         with self.store.writing():
             report.repaired_chunks = chroma.repair(min_age=self.store.orphan_grace)
             records = chroma.article_records()
+            self._sign_again(records)
             plan = self._plan(articles, records, report, exists)
             try:
                 if plan.new or plan.rewrite:
@@ -129,6 +130,19 @@ class Indexer:
                     chroma.bump_revision(self.embedder.dimension)
         report.seconds = time.perf_counter() - started
         return report
+
+    def _sign_again(self, records: dict[str, ArticleRecord]) -> None:
+        """Give a record whose near-duplicate signature is missing or of an older form (see
+        ingest.dedup) a current one, computed from its stored text, so it can still be matched."""
+        for record in list(records.values()):
+            if decode(record.minhash) is not None:
+                continue
+            article = self.store.chroma.article(record.id)
+            if article is None:
+                continue
+            minhash = encode(signature(article.text))
+            self.store.chroma.update_record(record, minhash=minhash)
+            records[record.id] = replace(record, minhash=minhash)
 
     # ---- planning (no writes) ----------------------------------------------------------------
     def _plan(

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import fcntl
-import os
 import re
 import threading
 from collections.abc import Iterator, Sequence
@@ -13,6 +11,7 @@ from functools import cached_property
 from pathlib import Path
 
 import numpy as np
+from filelock import FileLock, Timeout
 from platformdirs import user_cache_dir
 
 from ingest.chunking import embedding_text
@@ -124,30 +123,29 @@ class ArticleStore:
 
     @contextlib.contextmanager
     def writing(self) -> Iterator[None]:
-        """Hold the single-writer lock of an embedded store (a server serialises writes itself)."""
+        """Hold the single-writer lock of an embedded store (a server serialises writes itself).
+
+        Never waits: a store being written to raises StoreBusyError. Each call takes the lock
+        through a new FileLock (its own descriptor), so a second writer in this process, from
+        another ArticleStore, another thread or a nested call, is refused like another process.
+        """
         if self.lock_path is None:
             yield
             return
+        lock = FileLock(self.lock_path, timeout=0, is_singleton=False)
         try:
-            handle = open(self.lock_path, "a+")  # noqa: SIM115
+            lock.acquire()
+        except Timeout:
+            raise StoreBusyError(
+                f"another process is writing to the store at {self.location}; "
+                "wait for it, or use a Chroma server to share a store"
+            ) from None
         except OSError as exc:
             raise StoreError(f"cannot lock the store at {self.location}: {exc}") from exc
-        with handle:
-            try:
-                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                raise StoreBusyError(
-                    f"another process is writing to the store at {self.location}; "
-                    "wait for it, or use a Chroma server to share a store"
-                ) from None
-            try:
-                handle.seek(0)
-                handle.truncate()
-                handle.write(str(os.getpid()))
-                handle.flush()
-                yield
-            finally:
-                fcntl.flock(handle, fcntl.LOCK_UN)
+        try:
+            yield
+        finally:
+            lock.release()
 
     # ---- reads: one snapshot per request --------------------------------------------------
     def snapshot(self) -> Snapshot:

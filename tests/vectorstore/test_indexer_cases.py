@@ -7,8 +7,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 
+from ingest import dedup
 from qa.engine import QAEngine
 from vectorstore.indexer import Indexer
 
@@ -95,6 +97,36 @@ def test_a_file_edited_into_a_near_copy_loses_its_old_version(make_engine, tmp_p
     kept = engine.articles()[0]
     assert [d["origin"] for d in kept.duplicates] == [str(folder / "b.txt")]
     assert not engine.ingest([folder]).changed
+
+
+def test_a_record_signed_in_the_older_form_is_signed_again_and_still_matched(
+    make_engine, tmp_path, monkeypatch
+):
+    folder = tmp_path / "a"
+    folder.mkdir()
+    long_text = " ".join(TOPICS.values())
+    (folder / "a.txt").write_text("Museum\n\n" + long_text)
+    engine = make_engine(tmp_path / "store")
+    engine.ingest([folder])
+    chroma = engine.store.chroma
+    museum = engine.articles()[0]
+    older_form = np.arange(dedup.N_HASHES, dtype="<u4").tobytes().hex()  # bare hex, before
+    chroma.update_record(museum, minhash=older_form)
+    assert chroma.article_records()[museum.id].minhash == older_form
+    (folder / "b.txt").write_text("Museum again\n\n" + long_text.replace("three year", "3-year"))
+    report = engine.ingest([folder])
+    assert [d.duplicate_of for d in report.duplicates] == [museum.id]
+    signed = chroma.article_records()[museum.id].minhash
+    assert signed == dedup.encode(dedup.signature(engine.article(museum.id).text))
+    rewritten = []
+    real_update = chroma.update_record
+    monkeypatch.setattr(
+        chroma,
+        "update_record",
+        lambda record, **changes: rewritten.append(changes) or real_update(record, **changes),
+    )
+    assert not engine.ingest([folder]).changed
+    assert not [c for c in rewritten if "minhash" in c]  # signed once, kept
 
 
 def test_copies_in_one_run_are_recorded_and_survive_an_edit_of_one(make_engine, tmp_path):
