@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from ingest.chunking import Chunker
 from ingest.embedder import Embedder
-from ingest.errors import InvalidInputError
+from ingest.errors import InvalidInputError, StoreBusyError
 from ingest.models import Article
 from ingest.readers import read_paths
 from qa.compound import merge, split_question
@@ -115,10 +116,19 @@ class QAEngine:
         )
 
     def ensure_corpus(self) -> IngestReport | None:
-        """Ingest the bundled sample corpus into an empty store."""
-        if self.store.snapshot().records:
-            return None
-        return self.ingest([self.settings.bundled_corpus])
+        """Ingest the bundled sample corpus into an empty store. Seeding is a write like any
+        other: when another process is writing (seeding too, most likely), this waits for it
+        (up to `store_wait_s`) and looks again, so the corpus is ingested once."""
+        deadline = time.monotonic() + self.settings.store_wait_s
+        while not self.store.snapshot().records:
+            try:
+                return self.ingest([self.settings.bundled_corpus])
+            except StoreBusyError:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise
+                self.store.wait_for_writer(left)
+        return None
 
     def articles(self) -> list[ArticleRecord]:
         records = self.store.snapshot().records.values()

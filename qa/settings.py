@@ -32,6 +32,7 @@ class Settings(BaseSettings):
     )
     chroma_port: int = 8000
     chroma_timeout_s: float = 30.0  # a Chroma server request gives up after this long
+    store_wait_s: float = 120.0  # first use of an empty store: wait this long for a writer
     collection: str = "articles"
     embedding_model: str = DEFAULT_MODEL
     device: str = "cpu"
@@ -85,6 +86,7 @@ class Settings(BaseSettings):
         "ui_max_upload_bytes",
         "ui_max_upload_files",
         "chroma_timeout_s",
+        "store_wait_s",
     )
     @classmethod
     def _positive(cls, value: int, info) -> int:  # noqa: ANN001

@@ -147,6 +147,23 @@ class ArticleStore:
         finally:
             lock.release()
 
+    def wait_for_writer(self, timeout: float) -> None:
+        """Block until no process writes to this embedded store (at most `timeout` seconds:
+        then StoreBusyError); returns at once on a server."""
+        if self.lock_path is None:
+            return
+        lock = FileLock(self.lock_path, timeout=timeout, is_singleton=False)
+        try:
+            lock.acquire()
+        except Timeout:
+            raise StoreBusyError(
+                f"another process has been writing to the store at {self.location} for over "
+                f"{timeout:g} s; try again when it is done"
+            ) from None
+        except OSError as exc:
+            raise StoreError(f"cannot lock the store at {self.location}: {exc}") from exc
+        lock.release()
+
     # ---- reads: one snapshot per request --------------------------------------------------
     def snapshot(self) -> Snapshot:
         """The committed articles and their BM25 index at the store's current revision: from
