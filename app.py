@@ -42,7 +42,8 @@ def build(engine: QAEngine) -> gr.Blocks:
     from qa.ui.uploads import default_upload_dir
 
     handlers = ChatHandlers(ChatService(engine, default_upload_dir(engine.settings)))
-    with gr.Blocks(title=TITLE) as demo:
+    # Gradio's copies of uploads and downloads: deleted hourly once an hour old, and at restart
+    with gr.Blocks(title=TITLE, delete_cache=(3600, 3600)) as demo:
         ui = build_layout(handlers.service)
         wire_chat(ui, handlers)
         wire_corpus(demo, ui, handlers)

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import shutil
 import tempfile
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -62,10 +64,43 @@ def conversation_markdown(turns: Sequence[Turn], now: dt.datetime | None = None)
     return "\n".join(lines).rstrip() + "\n"
 
 
-def write_export(turns: Sequence[Turn], folder: Path | None = None) -> Path:
-    """Write the Markdown to a fresh file (in its own temp folder) and return its path."""
-    folder = Path(tempfile.mkdtemp(prefix="aqa-export-", dir=folder))
-    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
-    path = folder / f"article-qa-conversation-{stamp}.md"
-    path.write_text(conversation_markdown(turns), encoding="utf-8")
-    return path
+class ExportFolder:
+    """Where the chat UI writes its Markdown exports (one after every answer): one temporary
+    folder per process that holds only the latest `keep` files, removed by `cleanup()` (the app
+    calls it at exit). Gradio serves its own copy of a file, so older ones can go."""
+
+    def __init__(self, keep: int = 16, parent: Path | None = None) -> None:
+        if keep <= 0:
+            raise ValueError(f"keep must be > 0, got {keep}")
+        self.keep = keep
+        self.parent = parent
+        self._folder: Path | None = None
+        self._lock = threading.Lock()
+        self._written: list[Path] = []
+
+    def write(self, turns: Sequence[Turn]) -> Path:
+        """Write the conversation to a new file and return its path."""
+        text = conversation_markdown(turns)
+        with self._lock:
+            if self._folder is None or not self._folder.is_dir():
+                self._folder = Path(tempfile.mkdtemp(prefix="aqa-export-", dir=self.parent))
+            handle = tempfile.NamedTemporaryFile(  # noqa: SIM115
+                "w",
+                encoding="utf-8",
+                dir=self._folder,
+                prefix=f"article-qa-conversation-{dt.datetime.now():%Y%m%d-%H%M%S}-",
+                suffix=".md",
+                delete=False,
+            )
+            with handle:
+                handle.write(text)
+            self._written.append(Path(handle.name))
+            while len(self._written) > self.keep:
+                self._written.pop(0).unlink(missing_ok=True)
+            return self._written[-1]
+
+    def cleanup(self) -> None:
+        with self._lock:
+            if self._folder is not None:
+                shutil.rmtree(self._folder, ignore_errors=True)
+            self._folder, self._written = None, []

@@ -8,6 +8,7 @@ readable `gr.Error` (see `user_error`), never as a traceback.
 
 from __future__ import annotations
 
+import atexit
 import logging
 import time
 from collections.abc import Iterator, Sequence
@@ -17,7 +18,7 @@ from typing import Any
 import gradio as gr
 
 from ingest.errors import ArticleQAError
-from qa.ui.export import write_export
+from qa.ui.export import ExportFolder
 from qa.ui.layout import EMPTY_SOURCES_PANEL, examples_value, header_html
 from qa.ui.render import (
     Turn,
@@ -60,10 +61,10 @@ def with_reply(chat: Sequence[Message], text: str) -> list[Message]:
     return [*chat, {"role": "assistant", "content": text}]
 
 
-def export_update(turns: Sequence[Turn]) -> Any:
+def export_update(turns: Sequence[Turn], exports: ExportFolder) -> Any:
     """The export button, enabled with the conversation written out (left as is on failure)."""
     try:
-        return gr.DownloadButton(value=str(write_export(turns)), interactive=True)
+        return gr.DownloadButton(value=str(exports.write(turns)), interactive=True)
     except OSError as exc:
         log.warning("could not write the export file: %s", exc)
         return gr.skip()
@@ -86,6 +87,8 @@ class ChatHandlers:
     def __init__(self, service: ChatService, stream_pause: float = STREAM_PAUSE) -> None:
         self.service = service
         self.stream_pause = stream_pause
+        self.exports = ExportFolder()
+        atexit.register(self.exports.cleanup)
 
     # ---- asking --------------------------------------------------------------------------------
     def respond(
@@ -128,7 +131,8 @@ class ChatHandlers:
             yield gr.skip(), with_reply(pending, text), gr.skip(), gr.skip(), gr.skip()
             time.sleep(self.stream_pause)
         final = with_reply(pending, answer_markdown(turn.answer, index))
-        yield gr.skip(), final, new_turns, sources_html(new_turns), export_update(new_turns)
+        exported = export_update(new_turns, self.exports)
+        yield gr.skip(), final, new_turns, sources_html(new_turns), exported
 
     # ---- the corpus ----------------------------------------------------------------------------
     def refreshed(self) -> Refresh:

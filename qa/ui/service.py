@@ -11,8 +11,9 @@ from __future__ import annotations
 import contextlib
 import logging
 import re
+import shutil
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -92,6 +93,21 @@ def question_candidates(article: Article) -> list[str]:
     return list(dict.fromkeys(out))
 
 
+def _drop_unused(staged: Staged, records: Iterable[ArticleRecord]) -> None:
+    """Delete the staged files that no stored article came from (refused, empty, broken),
+    and their folder once empty: only copies of stored articles stay in the upload folder."""
+    used = {
+        origin.split("#", 1)[0]
+        for r in records
+        for origin in (r.origin, *r.origins, *(d.get("origin", "") for d in r.duplicates))
+    }
+    for path in staged.files:
+        if str(path) not in used:
+            path.unlink(missing_ok=True)
+    with contextlib.suppress(OSError):
+        staged.folder.rmdir()  # only when empty
+
+
 class ChatService:
     def __init__(self, engine: QAEngine, upload_dir: Path | None = None) -> None:
         self.engine = engine
@@ -166,8 +182,13 @@ class ChatService:
     ) -> tuple[IngestReport, str]:
         """Stage the uploads under safe names and ingest them; (report, summary for display)."""
         staged: Staged = stage_uploads(uploads, max_bytes, max_files, parent=self.upload_dir)
-        report = self.engine.ingest([staged.folder])
+        try:
+            report = self.engine.ingest([staged.folder])
+        except BaseException:
+            shutil.rmtree(staged.folder, ignore_errors=True)
+            raise
         self._examples = None
+        _drop_unused(staged, self.engine.store.snapshot().records.values())
         return report, readable_summary(report.summary(), staged)
 
     def remove(self, article_id: str) -> ArticleRecord | None:

@@ -14,7 +14,7 @@ import pytest
 from ingest.errors import InvalidInputError
 from ingest.models import Article, ArticleMeta
 from qa.types import Answer, AnswerSentence, Citation, Passage
-from qa.ui.export import conversation_markdown, write_export
+from qa.ui.export import ExportFolder, conversation_markdown
 from qa.ui.render import (
     Turn,
     answer_markdown,
@@ -207,8 +207,10 @@ def test_markdown_export_has_questions_answers_and_numbered_citations(engine) ->
     assert f"“{S400_SENTENCE}” (characters {c.start}–{c.end} of the article text" in text
     assert "**The articles do not answer this question: none of them mentions France.**" in text
     assert "Related reading (not an answer):" in text
-    path = write_export([first])
+    exports = ExportFolder()
+    path = exports.write([first])
     assert path.suffix == ".md" and "## Q1." in path.read_text(encoding="utf-8")
+    exports.cleanup()
 
 
 def test_history_passed_to_the_engine_is_plain_text() -> None:
