@@ -25,6 +25,7 @@ from llama_index.core.callbacks import CallbackManager
 from llama_index.core.retrievers import BaseRetriever
 from llama_index.core.schema import NodeWithScore, QueryBundle, TextNode
 
+from ingest.models import ArticleMeta
 from qa.types import Answer, Citation
 
 if TYPE_CHECKING:
@@ -49,13 +50,7 @@ class ArticleRetriever(BaseRetriever):
                     text=p.text,
                     start_char_idx=p.start,
                     end_char_idx=p.end,
-                    metadata={
-                        "article_id": p.article_id,
-                        "title": p.title,
-                        "source": p.source or "",
-                        "published": p.published or "",
-                        "url": p.url or "",
-                    },
+                    metadata={"article_id": p.article_id, **_node_meta(p.meta)},
                 ),
                 score=p.score,
             )
@@ -104,9 +99,16 @@ def _citation_node(c: Citation) -> TextNode:
             "number": c.number,
             "article_id": c.article_id,
             "field": c.field,
-            "title": c.title,
-            "source": c.source or "",
-            "published": c.published or "",
-            "url": c.url or "",
+            **_node_meta(c.meta),
         },
     )
+
+
+def _node_meta(meta: ArticleMeta) -> dict[str, str]:
+    """Article metadata as node metadata (strings only: llama-index stores and filters them)."""
+    return {
+        "title": meta.title,
+        "source": meta.source or "",
+        "published": meta.published or "",
+        "url": meta.url or "",
+    }
