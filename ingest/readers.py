@@ -46,6 +46,7 @@ from ingest.htmlformat import parse_html
 from ingest.jsonformat import parse_json, parse_jsonl
 from ingest.models import Article, ArticleMeta, Skipped
 from ingest.textformat import (
+    FrontMatter,
     fallback_title,
     front_matter,
     non_space_chars,
@@ -282,7 +283,7 @@ _MD_BLOCK_START = re.compile(r"(#{1,6})\s+|>\s?|(?:[-*+]|\d{1,3}[.)])\s+")
 _MD_RULE = re.compile(r"([-*_])(?:\s*\1){2,}")
 
 
-def _first(meta: dict[str, str | list[str]], *keys: str) -> str | None:
+def _first(meta: FrontMatter, *keys: str) -> str | None:
     for key in keys:
         value = meta.get(key)
         if isinstance(value, list):
@@ -292,7 +293,7 @@ def _first(meta: dict[str, str | list[str]], *keys: str) -> str | None:
     return None
 
 
-def _meta_from_front_matter(fm: dict[str, str | list[str]]) -> ArticleMeta:
+def _meta_from_front_matter(fm: FrontMatter) -> ArticleMeta:
     raw = fm.get("authors") or fm.get("author") or fm.get("byline") or []
     names = [raw] if isinstance(raw, str) else raw
     source = _first(fm, "source", "outlet", "publisher", "site_name", "sitename")
