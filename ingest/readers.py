@@ -17,8 +17,9 @@ removed and may name the source. The standfirst and a dateline ("MOSCOW") stay i
 Markdown: optional front matter between '---' lines (title, source/outlet/publisher,
 author/authors, date/published, url/link, section/category) is honoured and removed (plain text
 files may have it too); the first "# " heading is the title; other headings, list items and
-quotes become paragraphs without their markers; links and images keep only their text, and
-bold/italic/code markers are dropped. Nothing else of Markdown is interpreted.
+quotes become paragraphs without their markers; links keep only their text, images are dropped,
+and bold/italic/code markers are dropped (CommonMark, read by markdown-it-py: see
+`markdownformat`; raw HTML is left as text).
 
 Encodings: UTF-8 (with or without BOM) and UTF-16 with BOM are decoded exactly; other bytes
 are decoded from the legacy single-byte encoding charset-normalizer finds (cp1252 wins a near
@@ -44,6 +45,7 @@ from charset_normalizer import CharsetMatch, from_bytes
 from ingest.errors import InvalidInputError
 from ingest.htmlformat import parse_html
 from ingest.jsonformat import parse_json, parse_jsonl
+from ingest.markdownformat import markdown_blocks
 from ingest.models import Article, ArticleMeta, Skipped
 from ingest.textformat import (
     FrontMatter,
@@ -276,13 +278,6 @@ def read_paths(
 # ------------------------------------------------------------------ plain text and Markdown
 
 
-_MD_IMAGE = re.compile(r"!\[[^\]]*\]\([^)]*\)")
-_MD_LINK = re.compile(r"\[([^\]]+)\](?:\([^)]*\)|\[[^\]]*\])")
-_MD_MARKS = re.compile(r"(\*\*|__|\*|`)(?=\S)(.+?)(?<=\S)\1")
-_MD_BLOCK_START = re.compile(r"(#{1,6})\s+|>\s?|(?:[-*+]|\d{1,3}[.)])\s+")
-_MD_RULE = re.compile(r"([-*_])(?:\s*\1){2,}")
-
-
 def _first(meta: FrontMatter, *keys: str) -> str | None:
     for key in keys:
         value = meta.get(key)
@@ -307,29 +302,12 @@ def _meta_from_front_matter(fm: FrontMatter) -> ArticleMeta:
     )
 
 
-def _markdown_line(line: str) -> tuple[bool, str]:
-    """(does this line start a block of its own?, the line without Markdown syntax)."""
-    starts = _MD_BLOCK_START.match(line)
-    if starts:
-        marker = "# " if starts.group(1) == "#" else ""  # keep h1 recognisable as a title
-        line = marker + line[starts.end() :]
-    line = _MD_LINK.sub(r"\1", _MD_IMAGE.sub("", line))
-    for _ in range(2):  # nested **_x_**
-        line = _MD_MARKS.sub(r"\2", line)
-    return bool(starts), line.strip()
-
-
 def _blocks(text: str, markdown: bool) -> list[list[str]]:
-    """Blank-line separated blocks of stripped lines (Markdown: headings, items split too)."""
+    """Blank-line separated blocks of stripped lines (Markdown: see `markdown_blocks`)."""
+    if markdown:
+        return markdown_blocks(text)
     blocks: list[list[str]] = [[]]
-    for raw in text.split("\n"):
-        line = raw.strip()
-        if markdown and _MD_RULE.fullmatch(line):
-            line = ""
-        if markdown and line:
-            own_block, line = _markdown_line(line)
-            if own_block and blocks[-1]:
-                blocks.append([])
+    for line in (raw.strip() for raw in text.split("\n")):
         if line:
             blocks[-1].append(line)
         elif blocks[-1]:
