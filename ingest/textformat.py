@@ -11,7 +11,9 @@ Everything here is pure and deterministic (no clock, no locale, no network):
   `outlet_for_url()` maps a URL's host to an outlet through a small host table.
 - `parse_date()` finds the first date in a string (dd.mm.yyyy, yyyy-mm-dd and ISO datetimes,
   "December 18, 2025", "18 Dec 2025", RFC 2822) and returns it as ISO YYYY-MM-DD, or None.
-  Relative dates ("yesterday") are not dates here.
+  Relative dates ("yesterday") are not dates here. (dateparser was weighed and not used: it
+  reads only whole strings, so "Published 18 December 2025" gave nothing, and it made dates of
+  "1999-13-01", "10.5.20" and "12 5 99"; see tests/ingest/test_dates.py.)
 - `split_authors()` turns "A; B", "A and B", "A, B & C" or "By A" into a tuple of names.
 """
 
