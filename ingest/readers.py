@@ -17,8 +17,13 @@ removed and may name the source. The standfirst and a dateline ("MOSCOW") stay i
 Markdown: optional front matter between '---' lines (title, source/outlet/publisher,
 author/authors, date/published, url/link, section/category) is honoured and removed (plain text
 files may have it too); the first "# " heading is the title; other headings, list items and
-quotes become paragraphs without their markers; links and images keep only their text, and
-bold/italic/code markers are dropped. Nothing else of Markdown is interpreted.
+quotes become paragraphs without their markers; links keep only their text, images are dropped,
+and bold/italic/code markers are dropped (CommonMark, read by markdown-it-py: see
+`markdownformat`; raw HTML is left as text).
+
+Encodings: UTF-8 (with or without BOM) and UTF-16 with BOM are decoded exactly; other bytes
+are decoded from the legacy single-byte encoding charset-normalizer finds (cp1252 wins a near
+tie), and East Asian multi-byte encodings are refused (see `decode_text`).
 
 Every body is its paragraphs, whitespace collapsed inside each, joined by a blank line. Files
 that cannot be read as articles (empty, binary, undecodable, too large, broken JSON, too little
@@ -35,11 +40,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from charset_normalizer import CharsetMatch, from_bytes
+
 from ingest.errors import InvalidInputError
 from ingest.htmlformat import parse_html
 from ingest.jsonformat import parse_json, parse_jsonl
+from ingest.markdownformat import markdown_blocks
 from ingest.models import Article, ArticleMeta, Skipped
 from ingest.textformat import (
+    FrontMatter,
     fallback_title,
     front_matter,
     non_space_chars,
@@ -61,6 +70,14 @@ MIN_TEXT_CHARS = 20  # fewer non-space characters than this is not an article
 _HEADER_BLOCKS = 6  # bylines and date lines are looked for in this many blocks after the title
 _MAX_TITLE_CHARS = 250
 _SECTION_PUNCT = re.compile(r"[.!?:;,\"“”‘’()|\d]")
+# Legacy encodings a non-UTF-8 text file may be in: single-byte ones are decoded (Western
+# European, Central European, Cyrillic, Greek, Turkish, Baltic); multi-byte East Asian ones are
+# detected only to be refused (see `_decode_legacy`).
+_SINGLE_BYTE = (
+    "cp1252", "cp1250", "cp1251", "cp1253", "cp1254", "cp1257", "koi8_r",
+    "iso8859_2", "iso8859_5", "iso8859_7", "iso8859_9", "iso8859_15", "latin_1",
+)  # fmt: skip
+_MULTI_BYTE = ("shift_jis", "euc_jp", "gb2312", "gbk", "big5", "euc_kr")
 _CP1252_OK = set("€‚ƒ„…†‡ˆ‰Š‹ŒŽ‘’“”•–—˜™š›œžŸ\u00a0¡¢£¥§©«®°±²³´µ·¹º»¼½¾¿×÷")
 
 
@@ -131,6 +148,35 @@ def _looks_like_text(text: str) -> bool:
     return len(foreign) <= 0.3 * len(text) and len(odd) <= 0.02 * len(text)
 
 
+def _near(match: CharsetMatch, best: CharsetMatch) -> bool:
+    """Is `match` as good as `best` within charset-normalizer's own tie margins?"""
+    return match.chaos <= best.chaos + 0.01 and match.coherence >= best.coherence - 0.02
+
+
+def _decode_legacy(data: bytes) -> str | None:
+    """Non-UTF-8 bytes decoded from the legacy single-byte encoding they are in, or None.
+
+    charset-normalizer chooses among `_SINGLE_BYTE` (and `_MULTI_BYTE`, which are recognised
+    only so that their bytes are refused rather than misread as KOI8-R or the like). Its choice
+    is overruled in one case: when cp1252 decodes the bytes as well as the best match (within
+    the library's tie margins) and plausibly, cp1252 wins; on short Western European text the
+    detector alone picks a wrong sibling ("Señor Muñoz" read as cp1250 gives "Seńor Muńoz",
+    "naïve" gives "naďve").
+    """
+    matches = from_bytes(data, cp_isolation=[*_SINGLE_BYTE, *_MULTI_BYTE])
+    best = matches.best()
+    if best is None or not set(best.could_be_from_charset) & set(_SINGLE_BYTE):
+        return None
+    if any("cp1252" in m.could_be_from_charset and _near(m, best) for m in matches):
+        try:
+            text = data.decode("cp1252")
+        except UnicodeDecodeError:
+            text = ""
+        if text and _looks_like_text(text):
+            return text
+    return str(best)
+
+
 def decode_text(data: bytes) -> tuple[str | None, str | None]:
     """(text, None) for a text file's bytes, or (None, why not)."""
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
@@ -151,12 +197,10 @@ def decode_text(data: bytes) -> tuple[str | None, str | None]:
         try:
             text = data.decode("utf-8")
         except UnicodeDecodeError:
-            try:
-                text = data.decode("cp1252")
-            except UnicodeDecodeError:
+            legacy = _decode_legacy(data)
+            if legacy is None:
                 return None, "not valid UTF-8 text"
-            if not _looks_like_text(text):
-                return None, "not valid UTF-8 text"
+            text = legacy
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\ufeff", "")
     if not text:
         return None, "empty file"
@@ -234,14 +278,7 @@ def read_paths(
 # ------------------------------------------------------------------ plain text and Markdown
 
 
-_MD_IMAGE = re.compile(r"!\[[^\]]*\]\([^)]*\)")
-_MD_LINK = re.compile(r"\[([^\]]+)\](?:\([^)]*\)|\[[^\]]*\])")
-_MD_MARKS = re.compile(r"(\*\*|__|\*|`)(?=\S)(.+?)(?<=\S)\1")
-_MD_BLOCK_START = re.compile(r"(#{1,6})\s+|>\s?|(?:[-*+]|\d{1,3}[.)])\s+")
-_MD_RULE = re.compile(r"([-*_])(?:\s*\1){2,}")
-
-
-def _first(meta: dict[str, str | list[str]], *keys: str) -> str | None:
+def _first(meta: FrontMatter, *keys: str) -> str | None:
     for key in keys:
         value = meta.get(key)
         if isinstance(value, list):
@@ -251,7 +288,7 @@ def _first(meta: dict[str, str | list[str]], *keys: str) -> str | None:
     return None
 
 
-def _meta_from_front_matter(fm: dict[str, str | list[str]]) -> ArticleMeta:
+def _meta_from_front_matter(fm: FrontMatter) -> ArticleMeta:
     raw = fm.get("authors") or fm.get("author") or fm.get("byline") or []
     names = [raw] if isinstance(raw, str) else raw
     source = _first(fm, "source", "outlet", "publisher", "site_name", "sitename")
@@ -265,29 +302,12 @@ def _meta_from_front_matter(fm: dict[str, str | list[str]]) -> ArticleMeta:
     )
 
 
-def _markdown_line(line: str) -> tuple[bool, str]:
-    """(does this line start a block of its own?, the line without Markdown syntax)."""
-    starts = _MD_BLOCK_START.match(line)
-    if starts:
-        marker = "# " if starts.group(1) == "#" else ""  # keep h1 recognisable as a title
-        line = marker + line[starts.end() :]
-    line = _MD_LINK.sub(r"\1", _MD_IMAGE.sub("", line))
-    for _ in range(2):  # nested **_x_**
-        line = _MD_MARKS.sub(r"\2", line)
-    return bool(starts), line.strip()
-
-
 def _blocks(text: str, markdown: bool) -> list[list[str]]:
-    """Blank-line separated blocks of stripped lines (Markdown: headings, items split too)."""
+    """Blank-line separated blocks of stripped lines (Markdown: see `markdown_blocks`)."""
+    if markdown:
+        return markdown_blocks(text)
     blocks: list[list[str]] = [[]]
-    for raw in text.split("\n"):
-        line = raw.strip()
-        if markdown and _MD_RULE.fullmatch(line):
-            line = ""
-        if markdown and line:
-            own_block, line = _markdown_line(line)
-            if own_block and blocks[-1]:
-                blocks.append([])
+    for line in (raw.strip() for raw in text.split("\n")):
         if line:
             blocks[-1].append(line)
         elif blocks[-1]:

@@ -11,7 +11,9 @@ Everything here is pure and deterministic (no clock, no locale, no network):
   `outlet_for_url()` maps a URL's host to an outlet through a small host table.
 - `parse_date()` finds the first date in a string (dd.mm.yyyy, yyyy-mm-dd and ISO datetimes,
   "December 18, 2025", "18 Dec 2025", RFC 2822) and returns it as ISO YYYY-MM-DD, or None.
-  Relative dates ("yesterday") are not dates here.
+  Relative dates ("yesterday") are not dates here. (dateparser was weighed and not used: it
+  reads only whole strings, so "Published 18 December 2025" gave nothing, and it made dates of
+  "1999-13-01", "10.5.20" and "12 5 99"; see tests/ingest/test_dates.py.)
 - `split_authors()` turns "A; B", "A and B", "A, B & C" or "By A" into a tuple of names.
 """
 
@@ -22,6 +24,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from urllib.parse import urlsplit
+
+import yaml
 
 _OUTLETS = (
     "Anadolu Agency", "Duvar English", "Reuters", "Associated Press", "AP", "AFP",
@@ -293,16 +297,66 @@ def parse_byline(line: str) -> Byline | None:
     return result
 
 
-def front_matter(text: str) -> tuple[dict[str, str | list[str]], str]:
-    """Split YAML-ish front matter (between '---' lines) off the top of `text`."""
+FrontMatter = dict[str, str | list[str]]
+_FRONT_MATTER_MAX_LINES = 60
+
+
+def front_matter(text: str) -> tuple[FrontMatter, str]:
+    """Split front matter (a YAML mapping between '---' lines) off the top of `text`.
+
+    Values come back as stripped strings or lists of strings, never parsed (a date stays the
+    text it was, "No" stays "No"); keys are lower-cased; other values (nested mappings) are
+    left out. A block that is not YAML is read line by line as "key: value" and "- item" lines
+    (`_front_matter_lines`), since hand-written front matter often has unquoted ": " in a
+    title ("title: Putin visit: Kremlin"), which YAML refuses. A block that is neither, or
+    has no closing '---' / '...' line, is not front matter: ({}, text) comes back unchanged.
+    """
     lines = text.split("\n")
-    if not lines or lines[0].strip() != "---":
+    if lines[0].strip() != "---":
         return {}, text
-    meta: dict[str, str | list[str]] = {}
+    closing = ("---", "...")
+    ends = (
+        n for n, line in enumerate(lines[1:_FRONT_MATTER_MAX_LINES], 1) if line.strip() in closing
+    )
+    end = next(ends, None)
+    if end is None:
+        return {}, text
+    block = lines[1:end]
+    meta = _front_matter_yaml("\n".join(block))
+    if meta is None:
+        meta = _front_matter_lines(block)
+    if meta is None:
+        return {}, text
+    return meta, "\n".join(lines[end + 1 :])
+
+
+def _front_matter_yaml(block: str) -> FrontMatter | None:
+    """The block read as a YAML mapping (every scalar kept as text), or None if it is not one."""
+    try:
+        # BaseLoader: no type resolution (dates, numbers, yes/no stay text) and no object tags
+        data = yaml.load(block, Loader=yaml.BaseLoader)
+    except yaml.YAMLError:
+        return None
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        return None
+    meta: FrontMatter = {}
+    for key, value in data.items():
+        if isinstance(value, str) and value.strip():
+            meta[str(key).lower()] = value.strip()
+        elif isinstance(value, list):
+            items = [v.strip() for v in value if isinstance(v, str) and v.strip()]
+            if items:
+                meta[str(key).lower()] = items
+    return meta
+
+
+def _front_matter_lines(block: list[str]) -> FrontMatter | None:
+    """The block read line by line as "key: value" and "- item" lines, or None if it is not."""
+    meta: FrontMatter = {}
     key = ""
-    for n, line in enumerate(lines[1:60], start=1):
-        if line.strip() in ("---", "..."):
-            return meta, "\n".join(lines[n + 1 :])
+    for line in block:
         item = re.match(r"\s*-\s+(.*)", line)
         pair = re.match(r"([A-Za-z_][\w-]*)\s*:\s*(.*)", line)
         if item and key:
@@ -315,8 +369,8 @@ def front_matter(text: str) -> tuple[dict[str, str | list[str]], str]:
             elif value:
                 meta[key] = _unquote(value)
         elif line.strip():
-            return {}, text  # not front matter after all
-    return {}, text
+            return None  # not front matter after all
+    return meta
 
 
 def _unquote(value: str) -> str:
