@@ -99,19 +99,55 @@ def _unsupported(path: Path) -> Skipped:
 
 
 def _walk(root: Path) -> tuple[list[Path], list[Skipped]]:
+    """The files under `root`, resolved, each once. Symlinks are followed once: a link that
+    loops back, leaves `root` or points nowhere is skipped with the reason, and so is a folder
+    that cannot be read (never dropped in silence)."""
+    root = root.resolve()
     files: list[Path] = []
     skipped: list[Skipped] = []
-    for dirpath, dirnames, filenames in os.walk(root):
-        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
-        for name in sorted(filenames):
-            if name.startswith("."):
+    visited: set[Path] = set()
+    stack = [root]
+    while stack:
+        folder = stack.pop()
+        if folder in visited:
+            continue
+        visited.add(folder)
+        try:
+            entries = sorted(os.scandir(folder), key=lambda e: e.name)
+        except OSError as exc:
+            reason = exc.strerror or type(exc).__name__
+            skipped.append(Skipped(str(folder), f"cannot read folder: {reason}"))
+            continue
+        for entry in entries:
+            if entry.name.startswith("."):
                 continue
-            path = (Path(dirpath) / name).resolve()
-            if path.suffix.lower() in SUPPORTED_SUFFIXES:
-                files.append(path)
+            target, problem = _target(Path(entry.path), root, folder)
+            if problem:
+                skipped.append(Skipped(entry.path, problem))
+            elif target.is_dir():
+                stack.append(target)
+            elif target.suffix.lower() in SUPPORTED_SUFFIXES:
+                files.append(target)
             else:
-                skipped.append(_unsupported(path))
-    return files, skipped
+                skipped.append(_unsupported(target))
+    return sorted(set(files)), skipped
+
+
+def _target(path: Path, root: Path, folder: Path) -> tuple[Path, str]:
+    """Where an entry of a walked folder leads (its real path), or why it is not followed."""
+    if not path.is_symlink():
+        return path, ""
+    try:
+        target = path.resolve(strict=True)
+    except FileNotFoundError:
+        return path, "broken symlink (its target does not exist)"
+    except (OSError, RuntimeError):
+        return path, "symlink loop"
+    if not target.is_relative_to(root):
+        return path, f"symlink leaves the folder (to {target})"
+    if target.is_dir() and folder.is_relative_to(target):
+        return path, "symlink loop (it points back to a folder that contains it)"
+    return target, ""
 
 
 def discover(paths: Sequence[str | os.PathLike[str]]) -> tuple[list[Path], list[Skipped]]:

@@ -100,12 +100,13 @@ class Indexer:
         files_read: Sequence[str] = (),
         prune: bool = False,
         progress: bool = False,
-        exists: Callable[[str], bool] = os.path.exists,
+        exists: Callable[[str], bool] | None = None,
     ) -> IngestReport:
         """Ingest `articles`. `files_read` are the files that were read whole (their records are
         all in `articles`): with `prune`, their origins that no longer appear are removed, as are
         origins whose files are gone."""
         started = time.perf_counter()
+        exists = exists or may_exist
         report = IngestReport(skipped=list(skipped))
         chroma = self.store.chroma
         with self.store.writing():
@@ -334,6 +335,18 @@ class Indexer:
             origins = [o for o in record.origins if not gone(o)]
             duplicates = [d for d in record.duplicates if not gone(d.get("origin", ""))]
             self._update(records, record, origins, duplicates, report)
+
+
+def may_exist(path: str) -> bool:
+    """False only when the file is surely gone. A file that cannot be looked at (a folder
+    without permission, an I/O error) may well be there: prune must not take it as deleted."""
+    try:
+        os.stat(path)
+    except (FileNotFoundError, NotADirectoryError):
+        return False
+    except OSError:
+        return True
+    return True
 
 
 def _path(origin: str) -> str:
