@@ -6,8 +6,9 @@ import datetime as dt
 import os
 import time
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ingest.chunking import Chunker
 from ingest.embedder import Embedder
@@ -17,6 +18,8 @@ from ingest.readers import read_paths
 from qa.compound import merge, split_question
 from qa.conversation import Message, clean_text, contextualize, validate_history
 from qa.extractive import ExtractiveAnswerer
+from qa.generation import TokenCallback
+from qa.llm import LLMError
 from qa.metadata import MetadataAnswerer, asked_fields
 from qa.retrieval import HybridRetriever, as_of_day
 from qa.settings import Settings, load_settings
@@ -24,6 +27,9 @@ from qa.types import Answer, Passage
 from vectorstore.indexer import Indexer, IngestReport
 from vectorstore.records import ArticleRecord
 from vectorstore.store import ArticleStore, Snapshot
+
+if TYPE_CHECKING:
+    from qa.llm_answerer import LLMAnswerer
 
 
 class ArticleNotFoundError(InvalidInputError, KeyError):
@@ -53,6 +59,24 @@ class QAEngine:
             per_article=settings.answer_passages_per_article,
         )
         self.metadata = MetadataAnswerer(self.retriever)
+        self.llm_answerer = self._llm_answerer() if settings.answer_mode == "llm" else None
+
+    def _llm_answerer(self) -> LLMAnswerer:
+        from qa.generation import make_llm
+        from qa.llm_answerer import LLMAnswerer
+        from qa.support import SupportChecker
+        from qa.verification import Verifier
+
+        s = self.settings
+        return LLMAnswerer(
+            make_llm(s),
+            str(s.llm_model),
+            self.retriever,
+            Verifier(SupportChecker(self.embedder), self.embedder),
+            passages=s.llm_passages,
+            per_article=s.answer_passages_per_article,
+            keep_unsupported=s.llm_keep_unsupported,
+        )
 
     @classmethod
     def open(
@@ -180,16 +204,19 @@ class QAEngine:
         question: str,
         history: Sequence[Message] | None = None,
         as_of: dt.date | str | None = None,
+        on_token: TokenCallback | None = None,
     ) -> Answer:
+        """Answer `question` after `history`; in the llm answer mode `on_token` receives the
+        LLM's text as it arrives (unverified: the returned answer is what was verified)."""
         question = self.check_question(question)
         as_of_day(as_of)
         turns = validate_history(
             history, self.settings.max_history_messages, self.settings.max_history_chars
         )
         snapshot = self.store.snapshot()  # one view of the store for the whole question
-        parts = split_question(question)
+        parts = [question] if self.llm_answerer else split_question(question)
         if len(parts) == 1:
-            return self._ask_one(question, turns, as_of, snapshot)
+            return self._ask_one(question, turns, as_of, snapshot, on_token)
         # a compound question: each part on its own, later parts seeing the earlier ones
         answers = []
         for part in parts:
@@ -204,11 +231,30 @@ class QAEngine:
         turns: list[tuple[str, str]],
         as_of: dt.date | str | None,
         snapshot: Snapshot,
+        on_token: TokenCallback | None = None,
     ) -> Answer:
         query = contextualize(question, turns)
         fields = asked_fields(question)
         if fields:  # who wrote it, which outlet, when, what headline
             return self.metadata.answer(question, query, fields, as_of, snapshot)
+        if self.llm_answerer is not None:
+            try:
+                standalone = self.llm_answerer.standalone(question, turns, query)
+                return self.llm_answerer.answer(question, standalone, as_of, snapshot, on_token)
+            except LLMError as exc:
+                answer = self._extractive(question, query, turns, as_of, snapshot)
+                notice = f"The LLM could not be used ({exc}); this answer quotes the articles."
+                return replace(answer, notice=notice)
+        return self._extractive(question, query, turns, as_of, snapshot)
+
+    def _extractive(
+        self,
+        question: str,
+        query: str,
+        turns: list[tuple[str, str]],
+        as_of: dt.date | str | None,
+        snapshot: Snapshot,
+    ) -> Answer:
         said = next((text for role, text in reversed(turns) if role == "assistant"), "")
         return self.answerer.answer(
             question, query, self.settings.top_k, as_of, said=said, snapshot=snapshot

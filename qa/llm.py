@@ -63,7 +63,10 @@ class ChatClient:
         if not settings.llm_model:
             raise InvalidInputError("ARTICLE_QA_LLM_MODEL must be set with ARTICLE_QA_LLM_BASE_URL")
         return cls(
-            settings.llm_base_url, settings.llm_model, settings.llm_api_key, settings.llm_timeout_s
+            settings.llm_base_url,
+            settings.llm_model,
+            settings.llm_api_key.get_secret_value() if settings.llm_api_key else None,
+            settings.llm_timeout_s,
         )
 
     @property

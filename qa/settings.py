@@ -3,9 +3,17 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from platformdirs import user_data_dir
-from pydantic import AliasChoices, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    AliasChoices,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from ingest.errors import InvalidInputError
@@ -55,10 +63,19 @@ class Settings(BaseSettings):
     near_duplicate_threshold: float = 0.8  # estimated Jaccard similarity of 5-word shingles
     bundled_corpus: Path = BUNDLED_CORPUS
     # an OpenAI-compatible LLM server (e.g. http://127.0.0.1:8080/v1): the eval suite's judge
-    llm_base_url: str | None = None
+    # answers: "extractive" (quoted sentences, no LLM) or "llm" (an LLM writes, every sentence
+    # is verified against article spans; needs llm_model, and llm_base_url unless OpenAI's API)
+    answer_mode: Literal["extractive", "llm"] = "extractive"
+    llm_provider: Literal["openai-like", "ollama", "openai"] = "openai-like"
+    llm_base_url: str | None = None  # an OpenAI-compatible /v1 URL, or Ollama's URL
     llm_model: str | None = None
-    llm_api_key: str | None = None
-    llm_timeout_s: float = 60.0
+    llm_api_key: SecretStr | None = Field(default=None, repr=False)  # from the environment
+    llm_timeout_s: float = Field(
+        60.0, validation_alias=AliasChoices("ARTICLE_QA_LLM_TIMEOUT_S", "ARTICLE_QA_LLM_TIMEOUT")
+    )
+    llm_max_tokens: int = 256  # the longest answer the LLM may write
+    llm_passages: int = 5  # numbered passages the LLM is shown (short prompts are fast)
+    llm_keep_unsupported: bool = False  # keep unsupported sentences, marked, instead of removing
     # chat UI (app.py): address, optional login, upload limits, where uploaded files are kept;
     # the address also reads the older ARTICLE_QA_HOST / ARTICLE_QA_PORT
     ui_host: str = Field(
@@ -87,6 +104,9 @@ class Settings(BaseSettings):
         "ui_max_upload_files",
         "chroma_timeout_s",
         "store_wait_s",
+        "llm_timeout_s",
+        "llm_max_tokens",
+        "llm_passages",
     )
     @classmethod
     def _positive(cls, value: int, info) -> int:  # noqa: ANN001
@@ -114,6 +134,21 @@ class Settings(BaseSettings):
         if not 0.0 < value <= 1.0:
             raise ValueError(f"near_duplicate_threshold must be in (0, 1], got {value}")
         return value
+
+    @model_validator(mode="after")
+    def _llm(self) -> Settings:
+        if self.answer_mode != "llm":
+            return self
+        if not self.llm_model:
+            raise ValueError("answer_mode llm needs llm_model (ARTICLE_QA_LLM_MODEL)")
+        if self.llm_provider != "openai" and not self.llm_base_url:
+            raise ValueError(
+                f"answer_mode llm with provider {self.llm_provider} needs llm_base_url "
+                "(ARTICLE_QA_LLM_BASE_URL)"
+            )
+        if self.llm_base_url and not self.llm_base_url.startswith(("http://", "https://")):
+            raise ValueError(f"llm_base_url must be an http(s) URL, got {self.llm_base_url!r}")
+        return self
 
     @model_validator(mode="after")
     def _chunking(self) -> Settings:

@@ -91,19 +91,24 @@ def _number_value(token: str) -> float | None:
         return None
 
 
-def numbers(text: str) -> set[float]:
-    """Numeric values in `text`, scaled ("$2.5 billion" -> 2.5e9; "four" -> 4.0)."""
-    found: set[float] = set()
+def number_mentions(text: str) -> list[tuple[float, str]]:
+    """Numeric values in `text` with the words that say them ("$2.5 billion" -> 2.5e9)."""
+    found: list[tuple[float, str]] = []
     for match in _NUMBER.finditer(text):
         raw, scale = match.group(1), match.group(2)
         if "." in raw and raw.count(".") > 1:  # dates written 18.12.2025
-            found.update(float(p) for p in raw.split(".") if p.isdigit())
+            found.extend((float(p), p) for p in raw.split(".") if p.isdigit())
             continue
         value = _number_value(raw)
         if value is None:
             continue
-        found.add(value * _SCALES[scale.lower()] if scale else value)
+        found.append((value * _SCALES[scale.lower()] if scale else value, match.group(0)))
     return found
+
+
+def numbers(text: str) -> set[float]:
+    """Numeric values in `text`, scaled ("$2.5 billion" -> 2.5e9; "four" -> 4.0)."""
+    return {value for value, _ in number_mentions(text)}
 
 
 def dates(text: str) -> set[str]:
@@ -243,9 +248,9 @@ class SupportChecker:
         evidence_numbers |= {
             float(v) for v in re.findall(r"\d+(?:\.\d+)?", evidence.replace(",", ""))
         }
-        for value in sorted(numbers(claim)):
+        for value, said in dict(sorted(number_mentions(claim))).items():
             if not _close(value, evidence_numbers):
-                missing.append(f"{int(value):,}" if value.is_integer() else f"{value:g}")
+                missing.append(said)
         evidence_dates = dates(evidence)
         missing.extend(sorted(d for d in dates(claim) if d not in evidence_dates))
         evidence_words = set(words(evidence))

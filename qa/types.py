@@ -85,18 +85,32 @@ class Citation(Described):
 
 @dataclass(frozen=True)
 class AnswerSentence:
-    """One sentence of an answer and the citations it rests on."""
+    """One sentence of an answer and the citations it rests on. `supported` is False only for
+    an LLM sentence that verification could not support, kept (marked) because the settings
+    ask to keep such sentences instead of removing them."""
 
     text: str
     citations: tuple[Citation, ...] = ()
+    supported: bool = True
 
     @property
     def numbers(self) -> list[int]:
         return list(dict.fromkeys(c.number for c in self.citations))
 
     def display(self) -> str:
-        """'The sentence. [1] [2]'"""
+        """'The sentence. [1] [2]' ('The sentence. [unsupported]' when unsupported)."""
+        if not self.supported:
+            return f"{self.text} [unsupported]"
         return self.text + "".join(f" [{n}]" for n in self.numbers)
+
+
+@dataclass(frozen=True)
+class RemovedSentence:
+    """A sentence the LLM wrote that verification took out, and why (e.g. "evidence lacks
+    2019", "no passage says this"). Kept visibly, marked unsupported, when the settings ask."""
+
+    text: str
+    reason: str
 
 
 def number_citations(sentences: list[AnswerSentence]) -> list[AnswerSentence]:
@@ -126,6 +140,10 @@ class Answer:
     query: str = ""  # the question as searched, follow-up context included
     # parts of a compound question that the articles do not answer (the rest is answered)
     unanswered: list[str] = field(default_factory=list)
+    mode: str = "extractive"  # "extractive" (quoted sentences) or "llm" (verified LLM sentences)
+    model: str | None = None  # the LLM that wrote the sentences (llm mode)
+    removed: list[RemovedSentence] = field(default_factory=list)  # LLM sentences taken out
+    notice: str | None = None  # e.g. why the LLM was not used for this answer
 
     def __post_init__(self) -> None:
         if self.abstained and self.sentences:
@@ -142,6 +160,10 @@ class Answer:
         related: list[Passage] | None = None,
         query: str = "",
         confidence: float = 0.0,
+        *,
+        mode: str = "extractive",
+        model: str | None = None,
+        removed: list[RemovedSentence] | None = None,
     ) -> Answer:
         return cls(
             question,
@@ -150,6 +172,9 @@ class Answer:
             related=list(related or []),
             query=query,
             confidence=confidence,
+            mode=mode,
+            model=model,
+            removed=list(removed or []),
         )
 
     @property
@@ -183,9 +208,16 @@ class Answer:
             "text": self.text,
             "abstained": self.abstained,
             "citations": [c.to_dict() for c in self.citations],
-            "sentences": [{"text": s.text, "citations": s.numbers} for s in self.sentences],
+            "sentences": [
+                {"text": s.text, "citations": s.numbers, "supported": s.supported}
+                for s in self.sentences
+            ],
             "related": [p.to_dict() for p in self.related],
             "confidence": self.confidence,
             "query": self.query,
             "unanswered": list(self.unanswered),
+            "mode": self.mode,
+            "model": self.model,
+            "removed": [{"text": r.text, "reason": r.reason} for r in self.removed],
+            "notice": self.notice,
         }

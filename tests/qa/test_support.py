@@ -59,10 +59,10 @@ def test_paraphrases_are_supported(checker: SupportChecker, claim: str, evidence
 @pytest.mark.parametrize(
     ("claim", "missing"),
     [
-        (PURCHASE.replace("$2.5 billion", "$3.5 billion"), "3,500,000,000"),
-        (PURCHASE.replace("$2.5 billion", "$2.5 million"), "2,500,000"),
-        (PURCHASE.replace("2017", "2019"), "2,019"),
-        (PURCHASE.replace("four", "six"), "6"),
+        (PURCHASE.replace("$2.5 billion", "$3.5 billion"), "3.5 billion"),
+        (PURCHASE.replace("$2.5 billion", "$2.5 million"), "2.5 million"),
+        (PURCHASE.replace("2017", "2019"), "2019"),
+        (PURCHASE.replace("four", "six"), "six"),
         (PURCHASE.replace("Türkiye", "India"), "india"),
         (PURCHASE.replace("Russia", "China"), "china"),
         (VISIT.replace("January", "February"), "month:2"),
