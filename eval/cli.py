@@ -48,6 +48,11 @@ def add_arguments(parser: argparse.ArgumentParser, store_option: bool = True) ->
     )
     parser.add_argument("--floors", type=Path, help="floors file (default: eval/floors*.json)")
     parser.add_argument("--no-judge", action="store_true", help="skip the LLM judge even if set")
+    parser.add_argument(
+        "--llm",
+        action="store_true",
+        help="answer in the llm mode (the LLM of ARTICLE_QA_LLM_* or the --llm-* options)",
+    )
     parser.add_argument("--no-progress", action="store_true")
     parser.add_argument(
         "--compare", nargs=2, type=Path, metavar=("A.json", "B.json"), help="compare two runs"
@@ -63,11 +68,13 @@ def _compare(a: Path, b: Path) -> int:
 
 
 def _engine(args: argparse.Namespace, workdir: Path):  # noqa: ANN202
+    from qa.cli import llm_overrides
     from qa.engine import QAEngine
     from qa.settings import load_settings
 
     store = args.store or str(workdir / "store")
-    engine = QAEngine.open(store=store)
+    overrides = llm_overrides(args) | ({"answer_mode": "llm"} if args.llm else {})
+    engine = QAEngine.open(store=store, **overrides)
     corpus = args.corpus
     if corpus is None and not args.store:
         corpus = [str(load_settings().bundled_corpus)]
@@ -154,7 +161,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         description="Grounding eval: are answers right and inside the sources?",
     )
     add_arguments(parser)
+    from qa.cli import add_llm_options, guarded
+
+    add_llm_options(parser)
     args = parser.parse_args(argv)
-    from qa.cli import guarded
 
     return guarded("article-qa eval", lambda: run(args))

@@ -27,6 +27,7 @@ METRICS: tuple[tuple[str, str, bool], ...] = (
     ("false_abstention_rate", "false abstentions", False),
     ("accuracy", "accuracy (all turns)", True),
     ("followup_accuracy", "follow-up accuracy", True),
+    ("removed_sentence_rate", "LLM sentences removed", False),
 )
 
 

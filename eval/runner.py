@@ -187,6 +187,10 @@ class Evaluator:
                     for p in answer.related[:3]
                 ],
                 "retrieval": self._retrieval(answer, turn, golds, as_of),
+                "mode": answer.mode,
+                "sentences": len(answer.sentences),
+                "removed": [{"text": r.text, "reason": r.reason} for r in answer.removed],
+                "notice": answer.notice,
             }
         )
         if turn.answerable:
@@ -368,6 +372,12 @@ def summarize(turns: list[dict[str, Any]], k: int) -> dict[str, Any]:
         "latency_p95_ms": percentile([t["latency_ms"] for t in turns], 0.95),
         "k": k,
     }
+    llm = [t for t in turns if t.get("mode") == "llm"]
+    removed = sum(len(t["removed"]) for t in llm)
+    summary["removed_sentence_rate"] = (
+        ratio(removed, removed + sum(t["sentences"] for t in llm)) if llm else None
+    )
+    summary["llm_fallbacks"] = sum(1 for t in turns if t.get("notice"))
     judged = [
         t["llm_citation_recall"] for t in answered if t.get("llm_citation_recall") is not None
     ]

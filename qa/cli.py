@@ -32,7 +32,36 @@ def parser(prog: str = "article-qa") -> tuple[argparse.ArgumentParser, Any]:
     top.add_argument(
         "--store", help="store folder (default: ARTICLE_QA_STORE_PATH or the user data folder)"
     )
+    add_llm_options(top)
     return top, top.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+
+def add_llm_options(parser: argparse.ArgumentParser) -> None:
+    """The answer mode and the LLM (default: the ARTICLE_QA_* settings; the API key is read
+    from ARTICLE_QA_LLM_API_KEY only, never from the command line)."""
+    group = parser.add_argument_group("answer mode")
+    group.add_argument(
+        "--mode",
+        choices=["extractive", "llm"],
+        help="extractive: quote the articles (default); llm: an LLM writes, every sentence is "
+        "verified against the articles",
+    )
+    group.add_argument("--llm-provider", choices=["openai-like", "ollama", "openai"])
+    group.add_argument("--llm-base-url", help="e.g. http://127.0.0.1:8080/v1 (llama.cpp)")
+    group.add_argument("--llm-model", help="the model name the server knows")
+    group.add_argument("--llm-timeout", type=float, help="seconds to wait for the LLM")
+
+
+def llm_overrides(args: argparse.Namespace) -> dict[str, Any]:
+    """Settings overrides from the answer-mode options that were given."""
+    given = {
+        "answer_mode": getattr(args, "mode", None),
+        "llm_provider": getattr(args, "llm_provider", None),
+        "llm_base_url": getattr(args, "llm_base_url", None),
+        "llm_model": getattr(args, "llm_model", None),
+        "llm_timeout_s": getattr(args, "llm_timeout", None),
+    }
+    return {key: value for key, value in given.items() if value is not None}
 
 
 def add_commands(sub: Any) -> None:
@@ -55,6 +84,10 @@ def add_commands(sub: Any) -> None:
 
 def format_answer(answer: Answer) -> str:
     lines = [answer.text]
+    if answer.mode == "llm":
+        lines.append(f"(written by {answer.model}; every sentence verified against the articles)")
+    if answer.notice:
+        lines.append(f"(note: {answer.notice})")
     if answer.citations:
         lines.append("")
         lines.append("Sources:")
@@ -66,6 +99,10 @@ def format_answer(answer: Answer) -> str:
     if answer.unanswered:
         lines.append("")
         lines.append("Not answered by the articles: " + " ".join(answer.unanswered))
+    if answer.removed:
+        lines.append("")
+        lines.append("Removed (not supported by the articles):")
+        lines += [f"  - \u201c{r.text}\u201d ({r.reason})" for r in answer.removed]
     if answer.abstained and answer.related:
         lines.append("")
         lines.append("Related reading (not an answer):")
@@ -80,7 +117,26 @@ def _open(args: argparse.Namespace, top_k: int | None = None) -> QAEngine:
     from qa.engine import QAEngine
 
     overrides = {"top_k": top_k} if top_k is not None else {}
-    return QAEngine.open(store=args.store, **overrides)
+    return QAEngine.open(store=args.store, **overrides, **llm_overrides(args))
+
+
+class UnverifiedStream:
+    """Shows an LLM's text on stderr as it arrives, marked unverified; the verified answer is
+    printed after it (to stdout)."""
+
+    def __init__(self) -> None:
+        self.started = False
+
+    def __call__(self, token: str) -> None:
+        if not self.started:
+            print("[writing, not yet verified] ", end="", file=sys.stderr)
+            self.started = True
+        print(token, end="", file=sys.stderr, flush=True)
+
+    def close(self) -> None:
+        if self.started:
+            print("\n[verified answer below]\n", file=sys.stderr, flush=True)
+        self.started = False
 
 
 def _ready(engine: QAEngine) -> None:
@@ -106,11 +162,15 @@ def _chat(engine: QAEngine) -> None:
         if question == "/clear":
             history.clear()
             continue
+        stream = UnverifiedStream()
         try:
-            answer = engine.ask(question, history=latest_messages(history, engine.settings))
+            history = latest_messages(history, engine.settings)
+            answer = engine.ask(question, history=history, on_token=stream)
         except ArticleQAError as exc:
             print(f"error: {exc}")
             continue
+        finally:
+            stream.close()
         print(format_answer(answer))
         print()
         history += [
@@ -128,7 +188,12 @@ def run(args: argparse.Namespace) -> int:
     elif args.command == "ask":
         engine.check_question(args.question)
         _ready(engine)
-        answer = engine.ask(args.question, as_of=args.as_of)
+        stream = None if args.json else UnverifiedStream()
+        try:
+            answer = engine.ask(args.question, as_of=args.as_of, on_token=stream)
+        finally:
+            if stream is not None:
+                stream.close()
         if args.json:
             print(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2))
         else:

@@ -210,3 +210,49 @@ def test_llm_mode_needs_a_model_and_a_url() -> None:
     secret = load_settings(answer_mode="llm", llm_model="m", llm_base_url="http://x/v1",
                            llm_api_key="sk-very-secret")  # fmt: skip
     assert "sk-very-secret" not in repr(secret) and "sk-very-secret" not in str(secret)
+
+
+def test_the_eval_reports_removed_sentences(llm_engine, embedder) -> None:  # noqa: ANN001
+    from eval.dataset import Case, Evidence, Turn
+    from eval.runner import Evaluator
+    from qa.support import SupportChecker
+
+    reply = "Türkiye paid $2.5 billion for the S-400 systems. [1] The deal was signed in 2019. [1]"
+    engine, _ = llm_engine(replying(reply))
+    title = next(r.title for r in engine.articles() if r.title.startswith("Putin, Erdogan"))
+    turn = Turn(S400, True, (("$2.5 billion",),), (Evidence(title, S400_SENTENCE),))
+    run = Evaluator(engine, SupportChecker(embedder)).run([Case("c", "single-fact", (turn,), 1)])
+    assert run.summary["removed_sentence_rate"] == 0.5 and run.summary["containment"] == 1.0
+    assert run.summary["citation_validity"] == 1.0 and run.summary["citation_recall"] == 1.0
+    assert run.turns[0]["removed"][0]["text"] == "The deal was signed in 2019."
+
+
+def test_the_command_line_streams_unverified_text_then_the_verified_answer(
+    llm_engine,
+    base: QAEngine,  # noqa: ANN001
+) -> None:
+    import os
+    import subprocess
+    import sys
+
+    reply = "Türkiye paid $2.5 billion for the S-400 systems. [1] The deal was signed in 2019. [1]"
+    _, server = llm_engine(replying(reply))
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ARTICLE_QA_")}
+    env.update(HF_HUB_OFFLINE="1", PYTHONIOENCODING="utf-8")
+    args = ["--store", str(base.settings.store_path), "--mode", "llm"]
+    args += ["--llm-base-url", server.url, "--llm-model", "scripted", "ask", S400]
+    result = subprocess.run(
+        [sys.executable, "-m", "qa", *args],
+        cwd=Path(__file__).resolve().parents[2],
+        env=env,
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "[writing, not yet verified] " + reply in result.stderr
+    out = result.stdout
+    assert out.startswith("Türkiye paid $2.5 billion for the S-400 systems. [1]")
+    assert "written by scripted" in out and S400_SENTENCE in out
+    assert "Removed (not supported by the articles):" in out and "2019" in out.split("Removed")[1]
