@@ -70,7 +70,7 @@ class LLMAnswerer:
             )
             return Answer.abstain(question, message, passages, query, mode="llm", model=self.model)
         reply = generate(self.llm, passage_messages(question, passages), on_token)
-        sentences, removed = self.verifier.verify(reply, passages, self.keep_unsupported)
+        sentences, removed = self.verifier.verify(reply, passages, self.keep_unsupported, question)
         if not any(s.supported for s in sentences):
             return Answer.abstain(
                 question,

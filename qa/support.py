@@ -111,6 +111,21 @@ def numbers(text: str) -> set[float]:
     return {value for value, _ in number_mentions(text)}
 
 
+_CURRENCIES = {
+    "dollar": re.compile(r"\$|\b(?:US|U\.S\.)?\s?dollars?\b|\bUSD\b", re.I),
+    "euro": re.compile(r"€|\beuros?\b|\bEUR\b", re.I),
+    "pound": re.compile(r"£|\bpounds? sterling\b|\bGBP\b|\bpounds\b", re.I),
+    "lira": re.compile(r"\bliras?\b|\bTRY\b|₺", re.I),
+    "rouble": re.compile(r"\br[ou]+bles?\b|\bRUB\b|₽", re.I),
+    "yen": re.compile(r"¥|\byen\b|\bJPY\b", re.I),
+}
+
+
+def currencies(text: str) -> set[str]:
+    """Currencies named in `text` ("$2.5 billion" -> {"dollar"})."""
+    return {name for name, pattern in _CURRENCIES.items() if pattern.search(text)}
+
+
 def dates(text: str) -> set[str]:
     """Months and weekdays named in `text` ('month:11', 'day:thursday')."""
     found = {f"month:{_MONTHS[m.group(1)[:3].lower()]}" for m in _MONTH.finditer(text)}
@@ -253,6 +268,7 @@ class SupportChecker:
                 missing.append(said)
         evidence_dates = dates(evidence)
         missing.extend(sorted(d for d in dates(claim) if d not in evidence_dates))
+        missing.extend(sorted(currencies(claim) - currencies(evidence)))
         evidence_words = set(words(evidence))
         evidence_folded = fold(evidence)
         for name in dict.fromkeys(names(claim)):

@@ -34,7 +34,21 @@ _INSTRUCTION = re.compile(
     r"(?:say|answer|reply|respond|state|tell)\b|\bsystem prompt\b",
     re.IGNORECASE,
 )
-_LEAD = re.compile(r"^\s*(?:answer\s*:|[-*•]\s+|\d+[.)]\s+)", re.IGNORECASE)
+_LEAD = re.compile(r"^\s*(?:(?:the\s+)?answer(?:\s+is)?\s*:\s*|[-*•]\s+|\d+[.)]\s+)", re.IGNORECASE)
+
+
+_CLAUSE = re.compile(r",\s*(?=(?:and|but|while|which|who|where|whereas)\b)|;\s*", re.IGNORECASE)
+
+
+def _clauses(claim: str) -> list[str]:
+    """The clauses of a sentence that joins several facts (each of three words or more)."""
+    parts = [p.strip(" ,;") for p in _CLAUSE.split(claim)]
+    return [p for p in parts if len(p.split()) >= 3] if len(parts) > 1 else [claim]
+
+
+def _fragment(claim: str) -> bool:
+    """A short answer rather than a sentence that says something on its own."""
+    return len(claim.split()) <= 5
 
 
 @dataclass(frozen=True)
@@ -72,10 +86,16 @@ class Verifier:
         self.tries = tries
 
     def verify(
-        self, reply: str, passages: list[Passage], keep_unsupported: bool = False
+        self,
+        reply: str,
+        passages: list[Passage],
+        keep_unsupported: bool = False,
+        question: str = "",
     ) -> tuple[list[AnswerSentence], list[RemovedSentence]]:
         """The reply's supported sentences with their citations, and the removed ones (kept too,
-        uncited and marked, with `keep_unsupported`)."""
+        uncited and marked, with `keep_unsupported`). A short answer that is no sentence of its
+        own ("2.5 billion dollars") is checked as the answer to `question`: the question's
+        words and the answer's anchors must all be in the span."""
         spans = passage_spans(passages)
         kept: list[AnswerSentence] = []
         removed: list[RemovedSentence] = []
@@ -83,12 +103,16 @@ class Verifier:
             claim = _LEAD.sub("", claim).strip()
             if not any(ch.isalnum() for ch in claim):
                 continue
-            cited, reason = self._support(claim, numbers, spans, len(passages))
+            if _REFUSALS.search(claim):  # "The passages do not answer this."
+                removed.append(RemovedSentence(claim, "the model said the passages do not answer"))
+                continue
+            checked = f"{question} {claim}" if question and _fragment(claim) else claim
+            cited, reason = self._support(checked, numbers, spans, len(passages))
             if cited:
                 kept.append(AnswerSentence(claim, cited))
                 continue
             removed.append(RemovedSentence(claim, reason))
-            if keep_unsupported and not _REFUSALS.search(claim):
+            if keep_unsupported:
                 kept.append(AnswerSentence(claim, (), supported=False))
         return kept, removed
 
@@ -96,24 +120,31 @@ class Verifier:
         self, claim: str, numbers: list[int], spans: list[Span], n_passages: int
     ) -> tuple[tuple[Citation, ...], str]:
         """The citations that support `claim` (none: the reason it is unsupported)."""
-        if _REFUSALS.search(claim):
-            return (), "the model said the passages do not answer"
         if not spans:
             return (), "no passage to check it against"
         cited = {n - 1 for n in numbers if 1 <= n <= n_passages}
-        order = self._candidates(claim, spans, cited)
+        found, verdict = self._one_span(claim, spans, cited)
+        if found is not None:
+            return (found,), ""
+        parts = _clauses(claim)
+        if len(parts) > 1:  # a sentence that joins facts: each clause on a span of its own
+            each = [self._one_span(part, spans, cited)[0] for part in parts]
+            if all(each):
+                return tuple(dict.fromkeys(c for c in each if c is not None)), ""
+        reasons = "; ".join(verdict.reasons) if verdict and verdict.reasons else ""
+        return (), reasons or "no passage says this"
+
+    def _one_span(
+        self, claim: str, spans: list[Span], cited: set[int]
+    ) -> tuple[Citation | None, Verdict | None]:
+        """The first of the closest spans that supports `claim` alone (else the best verdict)."""
         best: Verdict | None = None
-        for span in order[: self.tries]:
+        for span in self._candidates(claim, spans, cited)[: self.tries]:
             verdict = self.checker.check(claim, span.citation.quote)
             if verdict.supported:
-                return (span.citation,), ""
+                return span.citation, verdict
             best = best or verdict
-        if len(order) >= 2:  # a sentence that joins two facts: the two closest spans together
-            pair = order[:2]
-            if self.checker.check(claim, [s.citation.quote for s in pair]).supported:
-                return tuple(s.citation for s in pair), ""
-        reasons = "; ".join(best.reasons) if best and best.reasons else "no passage says this"
-        return (), reasons
+        return None, best
 
     def _candidates(self, claim: str, spans: list[Span], cited: set[int]) -> list[Span]:
         """The spans most like the claim, those of the passages it cites first."""

@@ -154,3 +154,11 @@ def test_every_sentence_of_the_corpus_supports_itself(
             assert verdict.supported, (text[s:e], verdict)
     odd = "To see the winners of the 2024 USA TODAY 10Best awards, visit 10Best.usatoday.com"
     assert checker.check(odd, odd).supported  # "Best" inside "10Best" is no name of its own
+
+
+def test_a_changed_currency_fails(checker: SupportChecker) -> None:
+    verdict = checker.check(PURCHASE.replace("$2.5 billion", "2.5 billion euros"), PURCHASE)
+    assert not verdict.supported and "euro" in verdict.missing
+    assert checker.check(
+        PURCHASE.replace("$2.5 billion", "2.5 billion dollars"), PURCHASE
+    ).supported
