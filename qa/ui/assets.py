@@ -38,6 +38,9 @@ footer { display: none !important; }
                 color: var(--aqa-ink); letter-spacing: -0.01em; }
 .aqa-brand .aqa-tagline { color: var(--aqa-muted); font-size: 14px; }
 .aqa-brand .aqa-stat { margin-left: auto; color: var(--aqa-muted); font-size: 13px; }
+.aqa-mode { font-size: 12.5px; font-weight: 600; border-radius: 999px; padding: 2px 10px;
+            border: 1px solid var(--aqa-line); background: #f3f1ea; color: #4b4f55; }
+.aqa-mode-llm { background: #eef2fb; border-color: #c9d5ee; color: var(--aqa-accent); }
 
 /* chat */
 #aqa-chat { border: 1px solid var(--aqa-line) !important; background: var(--aqa-paper); }
@@ -46,6 +49,19 @@ a.aqa-ref { display: inline-block; font-size: 12px; font-weight: 600; text-decor
             color: var(--aqa-accent) !important; background: #e8eef6; border-radius: 4px;
             padding: 0 4px; margin: 0 1px; line-height: 18px; vertical-align: 1px; cursor: pointer; }
 a.aqa-ref:hover { background: var(--aqa-accent); color: #fff !important; }
+/* llm mode: the text being written, what verification removed, who wrote it, notices */
+.aqa-unverified { font-size: 12px; font-style: italic; font-weight: 600; color: #8a3b12;
+                  letter-spacing: .02em; }
+.aqa-draft { color: var(--aqa-muted); }
+.aqa-unsupported { font-size: 12px; font-weight: 600; color: #8a3b12; }
+details.aqa-removed { margin-top: 8px; font-size: 13px; color: var(--aqa-muted); }
+details.aqa-removed summary { cursor: pointer; }
+details.aqa-removed ul { margin: 6px 0 0 18px; padding: 0; }
+details.aqa-removed .aqa-removed-text { color: #55585d; text-decoration: line-through;
+                                         text-decoration-color: #b5b1a6; }
+.aqa-mode-mark { margin-top: 6px; font-size: 12px; color: var(--aqa-muted); }
+.aqa-notice { margin-top: 8px; font-size: 13px; padding: 6px 10px; border-left: 3px solid #d6a64b;
+              background: #fbf6ea; color: #5c4a1f; }
 #aqa-input textarea { font-size: 15px; }
 #aqa-chat button.example { border: 1px solid var(--aqa-line) !important; border-radius: 8px !important;
                            background: #fbfaf7 !important; text-align: left; padding: 12px 14px !important;

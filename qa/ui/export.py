@@ -9,6 +9,7 @@ import threading
 from collections.abc import Sequence
 from pathlib import Path
 
+from qa.types import Answer
 from qa.ui.render import FIELD_NAMES, Turn, nice_date
 
 
@@ -22,46 +23,72 @@ def conversation_markdown(turns: Sequence[Turn], now: dt.datetime | None = None)
         "# article-qa conversation",
         "",
         f"Exported {now.strftime('%Y-%m-%d %H:%M %Z').strip()}. Every answer sentence is quoted "
-        "from an article; character offsets refer to the article text.",
+        "from an article (or, where an LLM wrote the answer, verified against one); character "
+        "offsets refer to the article text.",
         "",
     ]
     for i, t in enumerate(turns, start=1):
-        a = t.answer
         lines += [f"## Q{i}. {t.question}", ""]
-        if a.abstained:
-            lines += [f"**{a.text}**", ""]
-            if a.related:
-                lines += ["Related reading (not an answer):", ""]
-                seen: set[str] = set()
-                for p in a.related:
-                    if p.article_id in seen:
-                        continue
-                    seen.add(p.article_id)
-                    where = ", ".join(x for x in (p.source, nice_date(p.published)) if x)
-                    lines.append(f"- {p.title}" + (f" ({where})" if where else ""))
-                lines.append("")
-            continue
-        lines += [a.text, ""]
-        if getattr(a, "unanswered", None):
-            lines += ["Not answered by the articles: " + " ".join(a.unanswered), ""]
-        if a.citations:
-            lines += ["Citations:", ""]
-        for c in a.citations:
-            article = t.articles.get(c.article_id)
-            source = (article.source if article else c.source) or "outlet unknown"
-            published = (article.published if article else c.published) or "date unknown"
-            lines.append(f"{c.number}. **{c.title}** — {source}, {published}")
-            if c.url:
-                lines.append(f"   {c.url}")
-            where = (
-                f"characters {c.start}–{c.end} of the article text"
-                if c.field == "text"
-                else f"characters {c.start}–{c.end} of the article's "
-                f"{FIELD_NAMES.get(c.field, c.field)} ({c.field})"
-            )
-            lines.append(f"   > “{_quote(c.quote)}” ({where}; article id {c.article_id})")
-        lines.append("")
+        lines += _abstention(t.answer) if t.answer.abstained else _answer(t)
+        lines += _about(t.answer)
     return "\n".join(lines).rstrip() + "\n"
+
+
+def _abstention(a: Answer) -> list[str]:
+    lines = [f"**{a.text}**", ""]
+    if a.related:
+        lines += ["Related reading (not an answer):", ""]
+        seen: set[str] = set()
+        for p in a.related:
+            if p.article_id in seen:
+                continue
+            seen.add(p.article_id)
+            where = ", ".join(x for x in (p.source, nice_date(p.published)) if x)
+            lines.append(f"- {p.title}" + (f" ({where})" if where else ""))
+        lines.append("")
+    return lines
+
+
+def _answer(t: Turn) -> list[str]:
+    a = t.answer
+    lines = [a.text, ""]
+    if a.unanswered:
+        lines += ["Not answered by the articles: " + " ".join(a.unanswered), ""]
+    if a.citations:
+        lines += ["Citations:", ""]
+    for c in a.citations:
+        article = t.articles.get(c.article_id)
+        source = (article.source if article else c.source) or "outlet unknown"
+        published = (article.published if article else c.published) or "date unknown"
+        lines.append(f"{c.number}. **{c.title}** — {source}, {published}")
+        if c.url:
+            lines.append(f"   {c.url}")
+        where = (
+            f"characters {c.start}–{c.end} of the article text"
+            if c.field == "text"
+            else f"characters {c.start}–{c.end} of the article's "
+            f"{FIELD_NAMES.get(c.field, c.field)} ({c.field})"
+        )
+        lines.append(f"   > “{_quote(c.quote)}” ({where}; article id {c.article_id})")
+    lines.append("")
+    return lines
+
+
+def _about(a: Answer) -> list[str]:
+    """Under an answer: who wrote it, the sentences verification removed, any notice."""
+    lines = []
+    if a.mode == "llm":
+        lines += [
+            f"*Written by {a.model or 'an LLM'}; every sentence verified against the articles.*"
+        ]
+        lines.append("")
+    if a.removed:
+        lines += [f"Removed, not supported by the articles ({len(a.removed)}):", ""]
+        lines += [f"- {_quote(r.text)} — {_quote(r.reason)}" for r in a.removed]
+        lines.append("")
+    if a.notice:
+        lines += [f"Note: {_quote(a.notice)}", ""]
+    return lines
 
 
 class ExportFolder:

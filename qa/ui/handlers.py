@@ -10,8 +10,11 @@ from __future__ import annotations
 
 import atexit
 import logging
+import queue
+import threading
 import time
 from collections.abc import Iterator, Sequence
+from concurrent.futures import Future, wait
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +29,7 @@ from qa.ui.render import (
     answer_sentences,
     article_choices,
     corpus_html,
+    draft_markdown,
     esc,
     markdown_text,
     sources_html,
@@ -34,6 +38,7 @@ from qa.ui.service import AnswerOptions, ChatService
 
 log = logging.getLogger("article_qa.ui")
 STREAM_PAUSE = 0.05  # seconds between streamed sentences
+DRAFT_INTERVAL = 0.25  # llm mode: seconds between updates of the text being written
 SEARCHING = "*Searching the articles…*"
 WAITING = "*Waiting for the article upload to finish…*"
 
@@ -81,12 +86,46 @@ def clear() -> tuple[list[Message], list[Turn], str, Any, str]:
     return [], [], EMPTY_SOURCES_PANEL, gr.DownloadButton(value=None, interactive=False), ""
 
 
+class Drafts:
+    """The LLM's text while it writes, as chat messages marked unverified: iterating yields the
+    text so far whenever more has arrived (at most once per `interval` seconds) until the
+    answer is ready; then `turn` is the verified answer (or raises what the ask raised)."""
+
+    def __init__(self, tokens: queue.SimpleQueue[str], done: Future[Turn], interval: float):
+        self.tokens = tokens
+        self.done = done
+        self.interval = interval
+        self.text = ""
+
+    def __iter__(self) -> Iterator[str]:
+        shown = ""
+        while True:
+            finished = bool(wait([self.done], timeout=self.interval).done)
+            while not self.tokens.empty():
+                self.text += self.tokens.get_nowait()
+            if finished:
+                return
+            if self.text.strip() and self.text != shown:
+                shown = self.text
+                yield draft_markdown(self.text)
+
+    @property
+    def turn(self) -> Turn:
+        return self.done.result()
+
+
 class ChatHandlers:
     """The handlers that need the engine, all through one ChatService (and its lock)."""
 
-    def __init__(self, service: ChatService, stream_pause: float = STREAM_PAUSE) -> None:
+    def __init__(
+        self,
+        service: ChatService,
+        stream_pause: float = STREAM_PAUSE,
+        draft_interval: float = DRAFT_INTERVAL,
+    ) -> None:
         self.service = service
         self.stream_pause = stream_pause
+        self.draft_interval = draft_interval
         self.exports = ExportFolder()
         atexit.register(self.exports.cleanup)
 
@@ -101,7 +140,9 @@ class ChatHandlers:
         sentences: float,
         day: str,
     ) -> Iterator[ChatUpdate]:
-        """Answer `question` as a follow-up of `turns`, streaming the answer sentence by sentence."""
+        """Answer `question` as a follow-up of `turns`, streaming the answer: sentence by
+        sentence, or in the llm answer mode the LLM's text as it arrives (marked unverified)
+        until the verified answer replaces it."""
         question = (question or "").strip()
         if not question:
             gr.Warning("Type a question first.")
@@ -110,23 +151,47 @@ class ChatHandlers:
         pending = [*before, {"role": "user", "content": markdown_text(question)}]
         yield "", with_reply(pending, SEARCHING), gr.skip(), gr.skip(), gr.skip()
         options = AnswerOptions(int(k), int(sentences), int(per), (day or "").strip() or None)
+        drafted = False
         try:
             if self.service.busy():
                 yield gr.skip(), with_reply(pending, WAITING), gr.skip(), gr.skip(), gr.skip()
-            with self.service.locked():
-                turn = self.service.ask(question, turns, options)
+            if self.service.streams_tokens:
+                drafts = self._ask_drafting(question, turns, options)
+                for draft in drafts:
+                    drafted = True
+                    yield gr.skip(), with_reply(pending, draft), gr.skip(), gr.skip(), gr.skip()
+                turn = drafts.turn
+            else:
+                with self.service.locked():
+                    turn = self.service.ask(question, turns, options)
         except Exception as exc:
             yield question, before, gr.skip(), gr.skip(), gr.skip()  # the question back, to edit
             raise user_error(exc) from None
-        yield from self._stream(pending, turns, turn)
+        yield from self._stream(pending, turns, turn, by_sentence=not drafted)
+
+    def _ask_drafting(self, question: str, turns: list[Turn], options: AnswerOptions) -> Drafts:
+        """Ask in a worker thread (holding the service lock there, so that a page closed
+        mid-answer never keeps it) while the LLM's text is collected as it arrives."""
+        tokens: queue.SimpleQueue[str] = queue.SimpleQueue()
+        done: Future[Turn] = Future()
+
+        def work() -> None:
+            try:
+                with self.service.locked():
+                    done.set_result(self.service.ask(question, turns, options, tokens.put))
+            except BaseException as exc:  # handed to respond, which reports it
+                done.set_exception(exc)
+
+        threading.Thread(target=work, name="aqa-ask", daemon=True).start()
+        return Drafts(tokens, done, self.draft_interval)
 
     def _stream(
-        self, pending: list[Message], turns: list[Turn], turn: Turn
+        self, pending: list[Message], turns: list[Turn], turn: Turn, by_sentence: bool = True
     ) -> Iterator[ChatUpdate]:
         index = len(turns)
         new_turns = [*turns, turn]
         steps = 1 if turn.answer.abstained else len(answer_sentences(turn.answer))
-        for upto in range(1, steps):
+        for upto in range(1, steps if by_sentence else 1):
             text = answer_markdown(turn.answer, index, upto=upto)
             yield gr.skip(), with_reply(pending, text), gr.skip(), gr.skip(), gr.skip()
             time.sleep(self.stream_pause)
@@ -142,7 +207,7 @@ class ChatHandlers:
             corpus_html(records),
             gr.Dropdown(choices=article_choices(records), value=None),
             gr.Chatbot(examples=examples_value(self.service.examples())),
-            header_html(len(records)),
+            header_html(len(records), self.service.engine.settings),
         )
 
     def refresh_locked(self) -> Refresh:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import gradio as gr
 
 from qa.settings import Settings
-from qa.ui.render import EMPTY_SOURCES, article_choices, corpus_html
+from qa.ui.render import EMPTY_SOURCES, article_choices, corpus_html, esc
 from qa.ui.service import AnswerOptions, ChatService
 from qa.ui.uploads import ALLOWED_SUFFIXES, human_size
 from vectorstore.records import ArticleRecord
@@ -23,9 +23,11 @@ TITLE = "article-qa — cited answers from news articles"
 PLACEHOLDER = (
     "<div style='text-align:center;max-width:520px;margin:0 auto'>"
     "<h2 style='font-family:Georgia,serif;margin-bottom:6px'>Ask the newsroom archive</h2>"
-    "<p style='color:#6b6a65'>Answers are quoted word for word from the stored articles, every "
-    "sentence cited. When the articles do not say, you are told so. Try one of these:</p></div>"
+    "<p style='color:#6b6a65'>{how}, every sentence cited. When the articles do not say, you are "
+    "told so. Try one of these:</p></div>"
 )
+EXTRACTIVE_MODE = "Answers quoted from the articles (no LLM)"
+LLM_MODE = "Answers written by {model}, every sentence verified against the articles"
 EMPTY_SOURCES_PANEL = f'<div class="aqa-sources">{EMPTY_SOURCES}</div>'
 
 
@@ -68,12 +70,31 @@ class Layout:
     corpus: CorpusTab
 
 
-def header_html(article_count: int) -> str:
+def mode_text(settings: Settings) -> str:
+    """The answer mode in words: who writes the answers."""
+    if settings.answer_mode == "llm":
+        return LLM_MODE.format(model=settings.llm_model)
+    return EXTRACTIVE_MODE
+
+
+def placeholder_html(settings: Settings) -> str:
+    """The empty chat's welcome, true to the answer mode."""
+    if settings.answer_mode == "llm":
+        how = "Answers are written by an LLM from the stored articles and checked against them"
+    else:
+        how = "Answers are quoted word for word from the stored articles"
+    return PLACEHOLDER.format(how=how)
+
+
+def header_html(article_count: int, settings: Settings) -> str:
+    """The page header: the name, the answer mode (a badge) and the size of the store."""
     plural = "s" if article_count != 1 else ""
+    mode = "llm" if settings.answer_mode == "llm" else "extractive"
     return (
         '<div class="aqa-brand"><h1>article-qa</h1>'
-        '<span class="aqa-tagline">Answers quoted from your news articles — every sentence '
-        "cited to its source.</span>"
+        '<span class="aqa-tagline">Cited answers from your news articles.</span>'
+        f'<span class="aqa-mode aqa-mode-{mode}" data-mode="{mode}">'
+        f"{esc(mode_text(settings))}</span>"
         f'<span class="aqa-stat">{article_count} article{plural} in the store</span></div>'
     )
 
@@ -95,18 +116,19 @@ def build_layout(service: ChatService) -> Layout:
     """Create every component of the page; call inside `with gr.Blocks(...)`."""
     records = service.articles()
     turns = gr.State([])
-    header = gr.HTML(header_html(len(records)), elem_id="aqa-header")
+    settings = service.engine.settings
+    header = gr.HTML(header_html(len(records), settings), elem_id="aqa-header")
     with gr.Tabs():
-        ask = _ask_tab(service.examples(), service.default_options())
-        corpus = _corpus_tab(records, service.engine.settings)
+        ask = _ask_tab(service.examples(), service.default_options(), settings)
+        corpus = _corpus_tab(records, settings)
     return Layout(turns, header, ask, corpus)
 
 
 # ---- the Ask tab -------------------------------------------------------------------------------
-def _ask_tab(examples: Sequence[str], defaults: AnswerOptions) -> AskTab:
+def _ask_tab(examples: Sequence[str], defaults: AnswerOptions, settings: Settings) -> AskTab:
     with gr.Tab("Ask", id="ask"), gr.Row(equal_height=False):
         with gr.Column(scale=11, min_width=420):
-            chatbot = _chatbot(examples)
+            chatbot = _chatbot(examples, placeholder_html(settings))
             with gr.Row():
                 message = gr.Textbox(
                     placeholder="Ask a question about the articles…",
@@ -123,20 +145,20 @@ def _ask_tab(examples: Sequence[str], defaults: AnswerOptions) -> AskTab:
                 export_btn = gr.DownloadButton(
                     "Export as Markdown", size="sm", interactive=False, elem_id="aqa-export"
                 )
-            settings = _answer_settings(defaults)
+            options = _answer_settings(defaults, settings)
         with gr.Column(scale=9, min_width=380, elem_id="aqa-sources-col"):
             sources = gr.HTML(EMPTY_SOURCES_PANEL, elem_id="aqa-sources", js_on_load=None)
-    return AskTab(chatbot, message, ask_btn, clear_btn, export_btn, settings, sources)
+    return AskTab(chatbot, message, ask_btn, clear_btn, export_btn, options, sources)
 
 
-def _chatbot(examples: Sequence[str]) -> gr.Chatbot:
+def _chatbot(examples: Sequence[str], placeholder: str) -> gr.Chatbot:
     return gr.Chatbot(
         label="Conversation",
         show_label=False,
         elem_id="aqa-chat",
         height="calc(100vh - 330px)",
         min_height=380,
-        placeholder=PLACEHOLDER,
+        placeholder=placeholder,
         examples=examples_value(examples),
         latex_delimiters=[],
         feedback_options=None,
@@ -145,14 +167,17 @@ def _chatbot(examples: Sequence[str]) -> gr.Chatbot:
     )
 
 
-def _answer_settings(defaults: AnswerOptions) -> AnswerSettings:
+def _answer_settings(defaults: AnswerOptions, settings: Settings) -> AnswerSettings:
+    choices = [("Extractive (quotes sentences verbatim)", "extractive")]
+    if settings.answer_mode == "llm":
+        choices.append((f"LLM ({settings.llm_model}), verified against the articles", "llm"))
     with gr.Accordion("Answer settings", open=False):
         with gr.Row():
             gr.Dropdown(
-                choices=[("Extractive (quotes sentences verbatim)", "extractive")],
-                value="extractive",
+                choices=choices,
+                value=settings.answer_mode,
                 label="Answer mode",
-                info="LLM-written answers are not available yet.",
+                info="Chosen when the server starts (ARTICLE_QA_ANSWER_MODE).",
                 interactive=False,
             )
             as_of = gr.Textbox(

@@ -14,7 +14,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from ingest.models import Article
-from qa.types import Answer, AnswerSentence, Citation, Passage
+from qa.types import Answer, AnswerSentence, Citation, Passage, RemovedSentence
 from vectorstore.records import ArticleRecord
 
 FIELD_NAMES = {
@@ -26,8 +26,8 @@ FIELD_NAMES = {
 EMPTY_SOURCES = (
     '<div class="aqa-empty-sources">'
     "<h3>Sources</h3>"
-    "<p>Every sentence of an answer is quoted word for word from an article. The articles it "
-    "comes from appear here, with the quoted sentences highlighted.</p>"
+    "<p>Every sentence of an answer is cited to an article. The articles it comes from appear "
+    "here, with the cited sentences highlighted.</p>"
     "<p>Click a <span class='aqa-ref-demo'>[1]</span> marker in an answer to jump to its "
     "sentence.</p></div>"
 )
@@ -71,8 +71,18 @@ def markdown_text(text: str) -> str:
     return html.escape(text, quote=False)
 
 
+UNVERIFIED = "Writing — not yet verified against the articles…"
+REMOVED_SUMMARY = "removed: not supported by the articles"
+
+
+def one_line(text: str) -> str:
+    """Whitespace collapsed: text that goes into one line of HTML (a blank line would end it)."""
+    return " ".join(str(text).split())
+
+
 def answer_markdown(answer: Answer, turn: int, upto: int | None = None) -> str:
-    """The assistant message: the answer's sentences (escaped) with [n] as links to sources.
+    """The assistant message: the answer's sentences (escaped) with [n] as links to sources,
+    then, once complete, what the LLM wrote that was removed, who wrote it, and any notice.
 
     `upto` cuts the answer after that many sentences (for streaming)."""
     if answer.abstained:
@@ -83,21 +93,66 @@ def answer_markdown(answer: Answer, turn: int, upto: int | None = None) -> str:
                 "The closest passages are beside the chat as *related reading* — they are not "
                 "an answer."
             )
-        return "\n\n".join(lines)
+        return "\n\n".join(lines + answer_footer(answer))
     shown = answer.sentences if upto is None else answer.sentences[:upto]
     text = " ".join(_sentence_markdown(s, turn) for s in shown)
-    if answer.unanswered and len(shown) == len(answer.sentences):  # parts of a compound question
+    if len(shown) < len(answer.sentences):
+        return text
+    if answer.unanswered:  # parts of a compound question
         text += "\n\n*Not answered by the articles:* " + markdown_text(" ".join(answer.unanswered))
-    return text
+    return "\n\n".join([text, *answer_footer(answer)])
+
+
+def answer_footer(answer: Answer) -> list[str]:
+    """HTML blocks under a complete answer: removed sentences (collapsed), the llm-mode
+    marker, the notice. Each is one line of HTML, everything in it escaped."""
+    blocks = []
+    if answer.removed:
+        blocks.append(removed_html(answer.removed))
+    if answer.mode == "llm":
+        blocks.append(
+            f'<div class="aqa-mode-mark">Written by {esc(one_line(answer.model or "an LLM"))}'
+            " · every sentence verified against the articles</div>"
+        )
+    if answer.notice:
+        blocks.append(f'<div class="aqa-notice">{esc(one_line(answer.notice))}</div>')
+    return blocks
+
+
+def removed_html(removed: Sequence[RemovedSentence]) -> str:
+    """The sentences verification took out, with the reason, collapsed until asked for."""
+    n = len(removed)
+    items = "".join(
+        f'<li><span class="aqa-removed-text">{esc(one_line(r.text))}</span> '
+        f'<span class="aqa-removed-why">— {esc(one_line(r.reason))}</span></li>'
+        for r in removed
+    )
+    label = f"{n} sentence{'s' if n != 1 else ''} {REMOVED_SUMMARY}"
+    return f'<details class="aqa-removed"><summary>{label}</summary><ul>{items}</ul></details>'
+
+
+def draft_markdown(text: str) -> str:
+    """What the LLM has written so far, while it writes: escaped (it is untrusted) and marked
+    as not verified; the verified answer replaces it."""
+    return (
+        f'<div class="aqa-unverified">{esc(UNVERIFIED)}</div>\n\n'
+        f'<span class="aqa-draft">{markdown_text(one_line(text))}</span>'
+    )
 
 
 def _sentence_markdown(sentence: AnswerSentence, turn: int) -> str:
-    """One sentence (escaped) followed by its citation numbers as links to the sources."""
+    """One sentence (escaped) followed by its citation numbers as links to the sources
+    (an unsupported sentence, kept because the settings say so, is marked as such)."""
     links = "".join(
         f' <a class="aqa-ref" href="#{anchor(turn, n)}" data-turn="{turn}" '
         f'data-n="{n}" title="Show source {n}">[{n}]</a>'
         for n in sentence.numbers
     )
+    if not sentence.supported:
+        links += (
+            ' <span class="aqa-unsupported" title="Not supported by the articles">'
+            f"{markdown_text('[unsupported]')}</span>"
+        )
     return markdown_text(sentence.text.strip()) + links
 
 

@@ -21,6 +21,7 @@ from pathlib import Path
 from ingest.models import Article
 from qa.conversation import latest_messages
 from qa.engine import QAEngine
+from qa.generation import TokenCallback
 from qa.settings import load_settings
 from qa.types import Answer
 from qa.ui.render import Turn, history_messages
@@ -115,6 +116,7 @@ class ChatService:
         self.lock = threading.Lock()
         self._engines: dict[tuple[int, int, int], QAEngine] = {}
         self._examples: list[str] | None = None
+        self._quoting: QAEngine | None = None
 
     # ---- locking -----------------------------------------------------------------------------
     @contextmanager
@@ -156,14 +158,39 @@ class ChatService:
             self._engines[key] = QAEngine(settings, self.engine.store, self.engine.embedder)
         return self._engines[key]
 
+    def quoting_engine(self) -> QAEngine:
+        """The engine in the extractive mode (this one, unless answers are LLM-written): what
+        checks the example questions, so that building a page never waits for an LLM."""
+        if self.engine.settings.answer_mode == "extractive":
+            return self.engine
+        if self._quoting is None:
+            settings = load_settings(
+                **{**self.engine.settings.model_dump(), "answer_mode": "extractive"}
+            )
+            self._quoting = QAEngine(settings, self.engine.store, self.engine.embedder)
+        return self._quoting
+
     # ---- questions ---------------------------------------------------------------------------
-    def ask(self, question: str, turns: Sequence[Turn], options: AnswerOptions) -> Turn:
-        """Answer `question` as a follow-up of `turns`; the cited articles come along in full."""
+    @property
+    def streams_tokens(self) -> bool:
+        """Whether answers are written by an LLM whose text arrives as it is written."""
+        return self.engine.settings.answer_mode == "llm"
+
+    def ask(
+        self,
+        question: str,
+        turns: Sequence[Turn],
+        options: AnswerOptions,
+        on_token: TokenCallback | None = None,
+    ) -> Turn:
+        """Answer `question` as a follow-up of `turns`; the cited articles come along in full.
+        In the llm answer mode `on_token` gets the LLM's text as it arrives (unverified)."""
         engine = self.engine_for(options)
         answer: Answer = engine.ask(
             question,
             history=latest_messages(history_messages(turns), engine.settings),
             as_of=options.as_of or None,
+            on_token=on_token,
         )
         articles: dict[str, Article] = {}
         for c in answer.citations:
@@ -207,7 +234,8 @@ class ChatService:
 
     def examples(self, limit: int = 4) -> list[str]:
         """Questions drawn from the newest articles, each checked to be answered from its own
-        article (a candidate the engine abstains on is not offered)."""
+        article (a candidate the engine abstains on is not offered; quoted answers check them,
+        also in the llm answer mode)."""
         if self._examples is not None:
             return self._examples
         found: list[str] = []
@@ -223,7 +251,7 @@ class ChatService:
                 if len(found) >= limit or kept >= per_article:
                     break
                 try:
-                    answer = self.engine.ask(question)
+                    answer = self.quoting_engine().ask(question)
                 except Exception:  # an example is optional; never let it break the page
                     log.exception("example question failed: %s", question)
                     continue

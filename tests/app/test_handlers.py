@@ -200,8 +200,10 @@ def test_layout_components_keep_their_ids_and_labels(handlers: ChatHandlers) -> 
 
 
 def test_header_and_upload_label_texts() -> None:
-    assert "1 article in the store" in header_html(1)
-    assert "0 articles in the store" in header_html(0)
+    settings = load_settings()
+    assert "1 article in the store" in header_html(1, settings)
+    assert "0 articles in the store" in header_html(0, settings)
+    assert "Answers quoted from the articles (no LLM)" in header_html(0, settings)
     label = upload_label(load_settings(ui_max_upload_bytes=2048, ui_max_upload_files=3))
     assert (
         label

@@ -26,6 +26,9 @@ class ScriptedLLM:
     requests: list[dict[str, Any]] = field(default_factory=list)
     url: str = ""
     stop: threading.Event = field(default_factory=threading.Event)
+    # a streamed reply stops after this many words until `release` is set (None: no pause)
+    hold_after: int | None = None
+    release: threading.Event = field(default_factory=threading.Event)
 
 
 def _chunk(content: str | None, finish: str | None = None) -> bytes:
@@ -78,6 +81,8 @@ def _handler(llm: ScriptedLLM) -> type[BaseHTTPRequestHandler]:
             self.end_headers()
             words = text.split(" ")
             for i, word in enumerate(words):
+                if i == llm.hold_after:
+                    llm.release.wait(30)
                 self.wfile.write(_chunk(word if i == 0 else f" {word}"))
                 self.wfile.flush()
             self.wfile.write(_chunk(None, "stop"))
@@ -105,9 +110,10 @@ def _completion(text: str) -> dict[str, Any]:
 
 
 @contextmanager
-def scripted_llm(script: Script) -> Iterator[ScriptedLLM]:
-    """Serve `script` on a free local port; `llm.url` is its /v1 base URL."""
-    llm = ScriptedLLM(script)
+def scripted_llm(script: Script, hold_after: int | None = None) -> Iterator[ScriptedLLM]:
+    """Serve `script` on a free local port; `llm.url` is its /v1 base URL. With `hold_after`,
+    a streamed reply pauses after that many words until `llm.release` is set."""
+    llm = ScriptedLLM(script, hold_after=hold_after)
     server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(llm))
     server.daemon_threads = True
     llm.url = f"http://127.0.0.1:{server.server_address[1]}/v1"
@@ -117,5 +123,6 @@ def scripted_llm(script: Script) -> Iterator[ScriptedLLM]:
         yield llm
     finally:
         llm.stop.set()
+        llm.release.set()
         server.shutdown()
         server.server_close()
