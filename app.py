@@ -98,14 +98,20 @@ def address_overrides(host: str | None, port: int | None) -> dict[str, object]:
     return {name: value for name, value in given.items() if value is not None}
 
 
-def launch(host: str | None = None, port: int | None = None, store: str | None = None) -> None:
+def launch(
+    host: str | None = None,
+    port: int | None = None,
+    store: str | None = None,
+    overrides: dict[str, object] | None = None,
+) -> None:
     """Open the store (the bundled corpus if empty) and serve the UI; `host` and `port`, when
-    given, override the ui_host / ui_port settings."""
+    given, override the ui_host / ui_port settings; `overrides`: further settings (the
+    answer mode and LLM given on the command line)."""
     from qa.engine import QAEngine
     from qa.ui.assets import CSS, JS, theme
 
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
-    engine = QAEngine.open(store=store, **address_overrides(host, port))
+    engine = QAEngine.open(store=store, **address_overrides(host, port), **(overrides or {}))
     report = engine.ensure_corpus()
     if report is not None:
         log.info("empty store: ingested the bundled sample corpus (%d articles)", len(report.added))
@@ -131,13 +137,18 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--port", type=int, default=None, help="default: ARTICLE_QA_UI_PORT or 7860"
     )
     parser.add_argument("--store", default=None)
+    from qa.cli import add_llm_options
+
+    add_llm_options(parser)
     return parser.parse_args(argv)
 
 
 def main(argv: list[str] | None = None) -> None:
+    from qa.cli import llm_overrides
+
     args = parse_args(argv)
     try:
-        launch(args.host, args.port, args.store)
+        launch(args.host, args.port, args.store, llm_overrides(args))
     except ArticleQAError as exc:
         raise SystemExit(f"article-qa: error: {exc}") from None
 
@@ -162,8 +173,10 @@ def cli(argv: Sequence[str] | None = None) -> int:
 
 
 def _dispatch(args: argparse.Namespace, run_core: Callable[[argparse.Namespace], int]) -> int:
+    from qa.cli import llm_overrides
+
     if args.command == "serve":
-        launch(args.host, args.port, args.store)
+        launch(args.host, args.port, args.store, llm_overrides(args))
         return 0
     if args.command == "eval":
         from eval.cli import run as run_eval

@@ -48,3 +48,17 @@ def test_a_command_line_question_never_imports_the_ui(tmp_path: Path) -> None:
     )
     assert result.returncode == 0, result.stderr
     assert "loaded: []" in result.stdout and "articles: 0" in result.stdout
+
+
+def test_serve_passes_the_answer_mode_options_on(monkeypatch: pytest.MonkeyPatch) -> None:
+    seen: list[tuple] = []
+    monkeypatch.setattr(app, "launch", lambda *args: seen.append(args))
+    argv = ["--mode", "llm", "--llm-base-url", "http://127.0.0.1:8080/v1", "--llm-model", "m"]
+    assert app.cli([*argv, "serve", "--port", "7999"]) == 0
+    ((host, port, store, overrides),) = seen
+    assert (host, port, store) == (None, 7999, None)
+    assert overrides == {
+        "answer_mode": "llm",
+        "llm_base_url": "http://127.0.0.1:8080/v1",
+        "llm_model": "m",
+    }
