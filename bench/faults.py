@@ -2,7 +2,7 @@
 processes and a real Chroma server. One line per case (PASS/FAIL and what was checked); the
 last line counts them; exit code 1 when a case failed.
 
-    .venv/bin/python bench/faults.py                       # every case (about 9 min, 2 cores)
+    .venv/bin/python bench/faults.py                       # every case (6.5 min on 2 cores)
     .venv/bin/python bench/faults.py --quick               # fewer repetitions
     .venv/bin/python bench/faults.py --only kill-ingest --only full-disk
     .venv/bin/python bench/faults.py --keep                # keep the work folder (printed)
