@@ -27,12 +27,13 @@ _SEGMENT = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]
 
 def _earlier_store_traces(path: Path) -> list[str]:
     """What of an earlier store a folder holds when its database is missing (none: a new or an
-    intact store): our lock file and BM25 cache, Chroma's vector segment folders."""
+    intact store): our BM25 cache, Chroma's vector segment folders (lock files are no trace:
+    a process creating the store takes them before the database exists)."""
     if not path.is_dir() or (path / "chroma.sqlite3").exists():
         return []
     found = []
     for entry in sorted(path.iterdir()):
-        if entry.name == ".article-qa.lock" or entry.name.startswith("lexical-"):
+        if entry.name.startswith("lexical-"):
             found.append(entry.name)
         elif entry.is_dir() and _SEGMENT.fullmatch(entry.name):
             found.append(f"vector segment {entry.name}")
@@ -47,6 +48,24 @@ def _set_timeout(client: object, seconds: float) -> None:
     if not isinstance(session, httpx.Client):
         raise StoreError("this chromadb version offers no way to set a request timeout")
     session.timeout = httpx.Timeout(seconds)
+
+
+def _open_chroma(path: Path, name: str, model_name: str) -> ChromaStore:
+    """Chroma on a store folder. A new store is created under a lock: processes that create the
+    same store at once race in chromadb's schema set-up ("table collections already exists")."""
+    import chromadb
+
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        with FileLock(path / ".article-qa.create.lock", timeout=120, is_singleton=False):
+            client = chromadb.PersistentClient(path=str(path), settings=_chroma_settings())
+            return ChromaStore(client, name, model_name, location=str(path))
+    except (InvalidInputError, StoreError):
+        raise
+    except Timeout:
+        raise StoreBusyError(f"another process has been creating the store at {path}") from None
+    except Exception as exc:
+        raise StoreError(f"cannot open the store at {path}: {exc}") from exc
 
 
 def _chroma_settings():  # noqa: ANN202
@@ -80,7 +99,6 @@ class ArticleStore:
 
     @classmethod
     def open_local(cls, path: Path, name: str, model_name: str) -> ArticleStore:
-        import chromadb
 
         path = Path(path).expanduser()
         if path.exists() and not path.is_dir():
@@ -92,15 +110,18 @@ class ArticleStore:
                 "its database chroma.sqlite3: restore that file from a backup, or use another "
                 "(empty) store folder; nothing was changed"
             )
-        try:
-            path.mkdir(parents=True, exist_ok=True)
-            client = chromadb.PersistentClient(path=str(path), settings=_chroma_settings())
-        except InvalidInputError:
-            raise
-        except Exception as exc:
-            raise StoreError(f"cannot open the store at {path}: {exc}") from exc
-        chroma = ChromaStore(client, name, model_name, location=str(path))
+        chroma = _open_chroma(path, name, model_name)
         return cls(chroma, path / f"lexical-{name}", path / ".article-qa.lock")
+
+    def _reopen(self) -> None:
+        """A fresh Chroma client on an embedded store: chromadb keeps one in-process system per
+        folder, whose vector segment readers do not see segments another process created after
+        they were opened (a store that was empty when this process opened it)."""
+        from chromadb.api.shared_system_client import SharedSystemClient
+
+        path = Path(self.chroma.location)
+        SharedSystemClient._identifier_to_system.pop(str(path), None)
+        self.chroma = _open_chroma(path, self.chroma.name, self.chroma.model_name)
 
     @classmethod
     def open_server(
@@ -203,6 +224,13 @@ class ArticleStore:
         self, vector: np.ndarray, n: int, where: dict | None = None
     ) -> list[tuple[str, float]]:
         """The `n` chunks nearest to `vector` (ids and cosine similarities), optionally filtered."""
+        try:
+            return self.chroma.query(vector, n, where=where)
+        except StoreError as exc:
+            if self.lock_path is None or "segment reader" not in str(exc):
+                raise
+        with self._guard:
+            self._reopen()  # another process wrote the first vectors since this one opened
         return self.chroma.query(vector, n, where=where)
 
     def chunks(self, ids: Sequence[str]) -> dict[str, StoredChunk]:

@@ -60,3 +60,28 @@ def _first_use(engine: QAEngine) -> object:
         return report
     except Exception as exc:  # collected, so the test shows it
         return exc
+
+
+def test_a_reader_that_opened_an_empty_store_sees_what_another_process_seeded(
+    make_engine,
+    tmp_path,  # noqa: ANN001
+) -> None:
+    """chromadb's in-process system keeps vector segment readers from when the store was
+    empty; the first search after another process wrote must not fail ("Nothing found on
+    disk") but see the new vectors."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    path = tmp_path / "store"
+    reader = make_engine(path)
+    assert reader.articles() == []  # opened while empty
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ARTICLE_QA_")}
+    env.update(HF_HUB_OFFLINE="1", ARTICLE_QA_STORE_PATH=str(path))
+    seed = "from qa.engine import QAEngine; QAEngine.open().ensure_corpus()"
+    root = Path(__file__).resolve().parents[2]
+    done = subprocess.run([sys.executable, "-c", seed], cwd=root, env=env, timeout=300)
+    assert done.returncode == 0
+    answer = reader.ask("How much did Türkiye pay for the S-400 systems?")
+    assert "$2.5 billion" in answer.text
