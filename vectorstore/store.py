@@ -85,6 +85,7 @@ class ArticleStore:
         self.lexical_dir = lexical_dir
         self.lock_path = lock_path
         self._snapshot: Snapshot | None = None
+        self._failed_write = False  # a write failed on a full disk: reopen before the next
         self._guard = threading.Lock()
 
     @property
@@ -113,14 +114,18 @@ class ArticleStore:
         chroma = _open_chroma(path, name, model_name)
         return cls(chroma, path / f"lexical-{name}", path / ".article-qa.lock")
 
-    def _reopen(self) -> None:
+    def _reopen(self, stop: bool = False) -> None:
         """A fresh Chroma client on an embedded store: chromadb keeps one in-process system per
         folder, whose vector segment readers do not see segments another process created after
-        they were opened (a store that was empty when this process opened it)."""
+        they were opened (a store that was empty when this process opened it), and which a
+        failed write (a full disk) leaves unable to write again. `stop`: close the old one."""
         from chromadb.api.shared_system_client import SharedSystemClient
 
         path = Path(self.chroma.location)
-        SharedSystemClient._identifier_to_system.pop(str(path), None)
+        old = SharedSystemClient._identifier_to_system.pop(str(path), None)
+        if stop and old is not None:
+            with contextlib.suppress(Exception):
+                old.stop()
         self.chroma = _open_chroma(path, self.chroma.name, self.chroma.model_name)
 
     @classmethod
@@ -164,7 +169,14 @@ class ArticleStore:
         except OSError as exc:
             raise StoreError(f"cannot lock the store at {self.location}: {exc}") from exc
         try:
+            if self._failed_write:  # chromadb's system was left mid-write: start a new one
+                with self._guard:
+                    self._reopen()
+                self._failed_write = False
             yield
+        except StoreError as exc:
+            self._failed_write = "disk is full" in str(exc)
+            raise
         finally:
             lock.release()
 
