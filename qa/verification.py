@@ -97,6 +97,7 @@ class Verifier:
         own ("2.5 billion dollars") is checked as the answer to `question`: the question's
         words and the answer's anchors must all be in the span."""
         spans = passage_spans(passages)
+        vectors = self.embedder.encode([s.citation.quote for s in spans])  # once per reply
         kept: list[AnswerSentence] = []
         removed: list[RemovedSentence] = []
         for claim, numbers in split_claims(reply):
@@ -107,7 +108,7 @@ class Verifier:
                 removed.append(RemovedSentence(claim, "the model said the passages do not answer"))
                 continue
             checked = f"{question} {claim}" if question and _fragment(claim) else claim
-            cited, reason = self._support(checked, numbers, spans, len(passages))
+            cited, reason = self._support(checked, numbers, spans, vectors, len(passages))
             if cited:
                 kept.append(AnswerSentence(claim, cited))
                 continue
@@ -117,39 +118,46 @@ class Verifier:
         return kept, removed
 
     def _support(
-        self, claim: str, numbers: list[int], spans: list[Span], n_passages: int
+        self,
+        claim: str,
+        numbers: list[int],
+        spans: list[Span],
+        vectors: np.ndarray,
+        n_passages: int,
     ) -> tuple[tuple[Citation, ...], str]:
         """The citations that support `claim` (none: the reason it is unsupported)."""
         if not spans:
             return (), "no passage to check it against"
         cited = {n - 1 for n in numbers if 1 <= n <= n_passages}
-        found, verdict = self._one_span(claim, spans, cited)
+        found, verdict = self._one_span(claim, spans, vectors, cited)
         if found is not None:
             return (found,), ""
         parts = _clauses(claim)
         if len(parts) > 1:  # a sentence that joins facts: each clause on a span of its own
-            each = [self._one_span(part, spans, cited)[0] for part in parts]
+            each = [self._one_span(part, spans, vectors, cited)[0] for part in parts]
             if all(each):
                 return tuple(dict.fromkeys(c for c in each if c is not None)), ""
         reasons = "; ".join(verdict.reasons) if verdict and verdict.reasons else ""
         return (), reasons or "no passage says this"
 
     def _one_span(
-        self, claim: str, spans: list[Span], cited: set[int]
+        self, claim: str, spans: list[Span], vectors: np.ndarray, cited: set[int]
     ) -> tuple[Citation | None, Verdict | None]:
         """The first of the closest spans that supports `claim` alone (else the best verdict)."""
         best: Verdict | None = None
-        for span in self._candidates(claim, spans, cited)[: self.tries]:
+        for span in self._candidates(claim, spans, vectors, cited)[: self.tries]:
             verdict = self.checker.check(claim, span.citation.quote)
             if verdict.supported:
                 return span.citation, verdict
             best = best or verdict
         return None, best
 
-    def _candidates(self, claim: str, spans: list[Span], cited: set[int]) -> list[Span]:
-        """The spans most like the claim, those of the passages it cites first."""
-        vectors = self.embedder.encode([claim, *(s.citation.quote for s in spans)])
-        similarity = vectors[1:] @ vectors[0]
+    def _candidates(
+        self, claim: str, spans: list[Span], vectors: np.ndarray, cited: set[int]
+    ) -> list[Span]:
+        """The spans most like the claim (`vectors`: the spans' embeddings), those of the
+        passages it cites first."""
+        similarity = vectors @ self.embedder.encode([claim])[0]
         order = np.argsort(-similarity)
         first = [spans[i] for i in order if spans[i].passage in cited][: self.tries // 2 or 1]
         rest = [spans[i] for i in order if spans[i] not in first]

@@ -209,10 +209,6 @@ class ArticleStore:
                 self._snapshot = Snapshot(revision, lexical, records)
             return self._snapshot
 
-    def lexical(self) -> LexicalIndex:
-        """The BM25 index for the store's current revision."""
-        return self.snapshot().lexical
-
     def _lexical(self, revision: str, committed: set[str]) -> LexicalIndex:
         index = LexicalIndex.load(self.lexical_dir, revision)
         if index is not None:

@@ -145,18 +145,20 @@ class ChatService:
         if key == (d.top_k, d.max_answer_sentences, d.answer_passages_per_article):
             return self.engine
         if key not in self._engines:
-            settings = load_settings(
-                **{
-                    **self.engine.settings.model_dump(),
-                    "top_k": options.top_k,
-                    "max_answer_sentences": options.max_answer_sentences,
-                    "answer_passages_per_article": options.answer_passages_per_article,
-                }
-            )
             if len(self._engines) >= 8:
                 self._engines.pop(next(iter(self._engines)))
-            self._engines[key] = QAEngine(settings, self.engine.store, self.engine.embedder)
+            self._engines[key] = self._variant(
+                top_k=options.top_k,
+                max_answer_sentences=options.max_answer_sentences,
+                answer_passages_per_article=options.answer_passages_per_article,
+            )
         return self._engines[key]
+
+    def _variant(self, **changes: object) -> QAEngine:
+        """An engine on the same store and embedder with some settings changed (checked by
+        `load_settings`, so a misspelt name is an error)."""
+        settings = load_settings(**{**self.engine.settings.model_dump(), **changes})
+        return QAEngine(settings, self.engine.store, self.engine.embedder)
 
     def quoting_engine(self) -> QAEngine:
         """The engine in the extractive mode (this one, unless answers are LLM-written): what
@@ -164,10 +166,7 @@ class ChatService:
         if self.engine.settings.answer_mode == "extractive":
             return self.engine
         if self._quoting is None:
-            settings = load_settings(
-                **{**self.engine.settings.model_dump(), "answer_mode": "extractive"}
-            )
-            self._quoting = QAEngine(settings, self.engine.store, self.engine.embedder)
+            self._quoting = self._variant(answer_mode="extractive")
         return self._quoting
 
     # ---- questions ---------------------------------------------------------------------------
