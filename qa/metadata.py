@@ -159,7 +159,8 @@ class MetadataAnswerer:
             if named & set(terms(" ".join([record.source or "", *record.authors]))):
                 candidates.append(record)
         best, best_score = None, 0.0
-        for record in dict.fromkeys(candidates):
+        # by id: a record is not hashable (it carries its near-duplicates as dicts)
+        for record in {r.id: r for r in candidates}.values():
             score = self._about(record, topic, query, snapshot.lexical.idf)
             if score > best_score:
                 best, best_score = record, score

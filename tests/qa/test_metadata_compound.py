@@ -134,3 +134,27 @@ def test_places_have_their_other_names() -> None:
     assert mentioned("American", "the u.s. president said")
     assert not mentioned("India", "turkey bought the s-400")
     assert aliases("Tessby") == frozenset({"tessby"})
+
+
+def test_a_metadata_question_over_an_article_with_near_duplicates(make_engine, tmp_path) -> None:  # noqa: ANN001
+    """An article stored with near-duplicates carries them in its record; finding the article a
+    metadata question describes must not hash the record (it crashed with "unhashable type")."""
+    text = (
+        "The city council of Riverton approved a new budget for its public library on Monday.\n\n"
+        "The budget adds evening hours and a mobile library van for the outlying villages.\n\n"
+        "Council member Dana Whitfield said the van would reach more than 3,000 residents."
+    )
+    folder = tmp_path / "articles"
+    folder.mkdir()
+    (folder / "a.txt").write_text(f"Riverton library budget approved\nBy Ann Lee\n\n{text}\n")
+    (folder / "b.txt").write_text(f"Riverton library budget approved\nBy Ann Lee\n\n{text} Yes.\n")
+    (folder / "c.txt").write_text(
+        "Harbor ferry fares rise\nBy Tom Ray\n\nFerry fares across the harbor rise by a dollar "
+        "in June, the transit authority said on Friday.\n"
+    )
+    engine = make_engine(tmp_path / "store")
+    engine.ingest([folder])
+    assert any(r.duplicates for r in engine.articles())
+    answer = engine.ask("Who wrote the article about the Riverton library budget?")
+    assert not answer.abstained
+    assert "Ann Lee" in answer.text
