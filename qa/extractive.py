@@ -18,6 +18,7 @@ from ingest.embedder import Embedder
 from ingest.sentences import sentence_spans
 from qa.answer_types import expected_kind, missing_names, novelty, offers, question_names
 from qa.places import aliases
+from qa.question_profile import QuestionProfile
 from qa.retrieval import HybridRetriever
 from qa.types import Answer, AnswerSentence, Citation, Passage
 from vectorstore.store import Snapshot
@@ -26,6 +27,44 @@ from vectorstore.terms import fold, terms
 _NOT_NAMES = {"i", "and", "or", "but", "the"}
 
 CALIBRATION = Path(__file__).with_name("abstention.json")
+# the features of a candidate sentence that the learned scorer weighs (bench/train_answerer.py)
+SENTENCE_FEATURES = [
+    "dense",
+    "lexical",
+    "support",
+    "coverage",
+    "missing_names",
+    "passage",
+    "passage_score",
+    "kind",
+    "kind_missing",
+    "novelty",
+    "short",
+    "words",
+    "lead",
+    "title_overlap",
+    "repeated",
+    "why_cause",
+    "said_quote",
+    "role_word",
+    "asks_why",
+    "asks_said",
+    "asks_role",
+    "question_terms",
+]
+# the features of the best sentence that the abstention model weighs
+ABSTENTION_FEATURES = [
+    "logit",
+    "margin",
+    "dense",
+    "support",
+    "coverage",
+    "kind",
+    "missing_names",
+    "kind_missing",
+    "question_terms",
+    "lead",
+]
 ABSTAIN_TEXT = "The articles do not answer this question."
 
 
@@ -76,6 +115,42 @@ class Abstention:
     def probability(self, features: dict[str, float]) -> float:
         z = self.intercept + sum(w * features.get(k, 0.0) for k, w in self.coefficients.items())
         return 1.0 / (1.0 + math.exp(-z))
+
+
+@dataclass(frozen=True)
+class _Context:
+    """What every candidate sentence of one question is compared with."""
+
+    question: str
+    query_vector: np.ndarray
+    kind: str | None
+    profile: QuestionProfile
+    question_terms: float
+    top_score: float
+    firsts: dict[str, int]  # chunk id -> where its passage's first sentence starts
+    said_terms: set[str]
+
+    def features(self, c: Candidate, vector: np.ndarray, words: set[str]) -> dict[str, float]:
+        """The features of one sentence that need no other candidate."""
+        title_terms = set(terms(c.passage.title or ""))
+        lead = c.passage.start == 0 and c.start == self.firsts[c.passage.chunk_id]
+        kind = offers(self.kind, c.text, self.question)
+        return {
+            **self.profile.offers(c.text),
+            "dense": float(vector @ self.query_vector),
+            "passage": 1.0 / (1.0 + c.rank),
+            "passage_score": c.passage.score / self.top_score,
+            "kind": kind,
+            # asks for a number/date/name that the sentence does not offer
+            "kind_missing": 1.0 if self.kind and not kind else 0.0,
+            "question_terms": self.question_terms,
+            "novelty": novelty(c.text, self.question),
+            "short": 1.0 if len(c.text.split()) < 6 else 0.0,
+            "words": min(len(c.text.split()), 60) / 60,
+            "lead": 1.0 if lead else 0.0,
+            "title_overlap": len(words & title_terms) / (len(words) or 1),
+            "repeated": 1.0 if _repeats(words, self.said_terms) else 0.0,
+        }
 
 
 class ExtractiveAnswerer:
@@ -200,39 +275,41 @@ class ExtractiveAnswerer:
         order = sorted(range(len(found)), key=lambda i: (-lexical[i], found[i].rank))
         keep = sorted(order[: self.max_candidates])
         vectors = self._vectors([found[i] for i in keep])
-        kind = expected_kind(question)
-        question_terms = float(len(query_terms))  # the words coverage and support are over
-        w = self.weights
+        context = _Context(
+            question=question,
+            query_vector=query_vector,
+            kind=expected_kind(question),
+            profile=QuestionProfile.of(question),
+            question_terms=float(len(query_terms)),  # the words coverage and support are over
+            top_score=max((p.score for p in passages), default=0.0) or 1.0,
+            firsts={p.chunk_id: _first_start(p) for p in passages},
+            said_terms=said_terms,
+        )
         scored = []
         for i, vector in zip(keep, vectors, strict=True):
             c = found[i]
-            features = {
-                "dense": float(vector @ query_vector),
+            features = context.features(c, vector, sentence_terms[i]) | {
                 "lexical": lexical[i],
                 "support": support[i],
                 "coverage": coverage[c.passage.chunk_id],
                 "missing_names": missing[c.passage.chunk_id],
-                "passage": 1.0 / (1.0 + c.rank),
-                "kind": offers(kind, c.text, question),
-                "question_terms": question_terms,
-                "novelty": novelty(c.text, question),
-                "short": 1.0 if len(c.text.split()) < 6 else 0.0,
             }
-            score = (
-                w.dense * features["dense"]
-                + w.lexical * features["lexical"]
-                + w.passage * features["passage"]
-                + w.kind * features["kind"]
-                + w.novelty * features["novelty"]
-                - w.short * features["short"]
-                - (w.repeated if _repeats(sentence_terms[i], said_terms) else 0.0)
-            )
-            features["score"] = score
-            # asks for a number/date/name that the sentence does not offer
-            features["kind_missing"] = 1.0 if kind and not features["kind"] else 0.0
-            scored.append(Scored(c, vector, features, score))
+            features["score"] = self._score(features)
+            scored.append(Scored(c, vector, features, features["score"]))
         scored.sort(key=lambda s: -s.score)
         return scored
+
+    def _score(self, features: dict[str, float]) -> float:
+        w = self.weights
+        return (
+            w.dense * features["dense"]
+            + w.lexical * features["lexical"]
+            + w.passage * features["passage"]
+            + w.kind * features["kind"]
+            + w.novelty * features["novelty"]
+            - w.short * features["short"]
+            - w.repeated * features["repeated"]
+        )
 
     def _vectors(self, candidates: list[Candidate]) -> np.ndarray:
         keys = [(c.passage.article_id, c.start, c.end) for c in candidates]
@@ -271,12 +348,23 @@ def unknown_names(question: str, snapshot: Snapshot) -> list[str]:
         word = match.group().rstrip("'’").removesuffix("'s").removesuffix("’s")
         if not terms(word) or fold(word) in _NOT_NAMES:
             continue
-        spellings = {fold(word)} | aliases(word)
+        spellings = name_forms(fold(word)) | aliases(word)
         if not any(
             terms(s) and all(df.get(t, 0) > 0 or t in bylines for t in terms(s)) for s in spellings
         ):
             found.append(word)
     return found
+
+
+def name_forms(word: str) -> set[str]:
+    """Spellings of one name as news text may write it: "s-400s" is also "s-400" (plural),
+    "s400" also "s 400" (letters and digits apart), "al-qaeda" also "alqaeda"."""
+    forms = {word}
+    if len(word) > 3 and word.endswith("s") and not word.endswith("ss"):
+        forms.add(word[:-1])  # a plural ("S-400s", "Patriots"); "-es" stems the same
+    forms |= {f.replace("-", "") for f in forms} | {f.replace("-", " ") for f in forms}
+    forms |= {re.sub(r"(?<=[a-z])(?=\d)|(?<=\d)(?=[a-z])", " ", f) for f in forms}
+    return forms
 
 
 def _without_repeats(found: list[Candidate], min_terms: int = 3) -> list[Candidate]:
@@ -288,6 +376,12 @@ def _without_repeats(found: list[Candidate], min_terms: int = 3) -> list[Candida
 
     counts = Counter(key(c) for c in found)
     return [c for c in found if len(key(c)[1]) < min_terms or counts[key(c)] < 2]
+
+
+def _first_start(passage: Passage) -> int:
+    """Where the passage's first sentence starts, in article offsets."""
+    spans = sentence_spans(passage.text)
+    return passage.start + spans[0][0] if spans else passage.start
 
 
 def _repeats(sentence: set[str], said: set[str], share: float = 0.8) -> bool:

@@ -158,3 +158,23 @@ def test_a_metadata_question_over_an_article_with_near_duplicates(make_engine, t
     answer = engine.ask("Who wrote the article about the Riverton library budget?")
     assert not answer.abstained
     assert "Ann Lee" in answer.text
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "How many S-400s did Türkiye buy?",  # plural of a hyphenated name
+        "How many S400 systems did Türkiye buy?",  # the hyphen left out
+        "What did Erdoğan's aide say about Putin's visit?",  # possessive, accent
+        "What did Erdogans aide say?",  # possessive without its apostrophe
+        "What did the Kremlin’s spokesman say?",  # curly apostrophe
+    ],
+)
+def test_a_name_in_another_form_is_not_unknown(engine: QAEngine, question: str) -> None:
+    assert unknown_names(question, engine.store.snapshot()) == []
+
+
+def test_a_name_no_article_mentions_is_still_unknown(engine: QAEngine) -> None:
+    assert unknown_names("How many S-500s did Türkiye buy?", engine.store.snapshot()) == [
+        "S-500s"
+    ]
