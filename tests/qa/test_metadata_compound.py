@@ -175,6 +175,4 @@ def test_a_name_in_another_form_is_not_unknown(engine: QAEngine, question: str) 
 
 
 def test_a_name_no_article_mentions_is_still_unknown(engine: QAEngine) -> None:
-    assert unknown_names("How many S-500s did Türkiye buy?", engine.store.snapshot()) == [
-        "S-500s"
-    ]
+    assert unknown_names("How many S-500s did Türkiye buy?", engine.store.snapshot()) == ["S-500s"]
