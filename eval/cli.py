@@ -39,6 +39,12 @@ def add_arguments(parser: argparse.ArgumentParser, store_option: bool = True) ->
         metavar="DIR",
         help="run the RealTimeQA dev set (default DIR: ../shared/bench/realtimeqa)",
     )
+    parser.add_argument(
+        "--news",
+        choices=["tune", "test"],
+        help="the blind news question set (eval/data/news-*.jsonl), half `tune` or `test`, "
+        "asked against the RealTimeQA articles (give --store to reuse an ingested store)",
+    )
     parser.add_argument("--limit", type=int, help="only the first N cases")
     parser.add_argument("--no-as-of", action="store_true", help="ignore the cases' as_of dates")
     parser.add_argument("-k", type=int, default=5, help="depth of retrieval hit@k (default 5)")
@@ -103,7 +109,15 @@ def run(args: argparse.Namespace) -> int:
     from qa.llm import ChatClient
     from qa.support import SupportChecker
 
-    if args.realtimeqa is not None:
+    if args.news and (args.realtimeqa is not None or args.dataset):
+        raise InvalidInputError("--news takes neither --realtimeqa nor --dataset")
+    if args.news:
+        path = HERE / "data" / f"news-{args.news}.jsonl"
+        cases = load_dataset(path)[: args.limit or None]
+        name, dataset = f"news-{args.news}", str(path)
+        if args.corpus is None:
+            args.corpus = [str(corpus_file(DEFAULT_DIR))]
+    elif args.realtimeqa is not None:
         folder = Path(args.realtimeqa) if args.realtimeqa else DEFAULT_DIR
         cases = load_realtimeqa(folder, args.limit)
         name = "realtimeqa"

@@ -4,19 +4,17 @@ the question and cites each one by its exact character span; when none does, it 
 from __future__ import annotations
 
 import datetime as dt
-import json
-import math
 import re
 from collections import Counter, OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 
 from ingest.embedder import Embedder
 from ingest.sentences import sentence_spans
 from qa.answer_types import expected_kind, missing_names, novelty, offers, question_names
+from qa.answerer_model import AnswererModel
 from qa.places import aliases
 from qa.question_profile import QuestionProfile
 from qa.retrieval import HybridRetriever
@@ -26,7 +24,7 @@ from vectorstore.terms import fold, terms
 
 _NOT_NAMES = {"i", "and", "or", "but", "the"}
 
-CALIBRATION = Path(__file__).with_name("abstention.json")
+EXTRA_MARGIN = 0.3  # further sentences must score within this (logit) of the best
 # the features of a candidate sentence that the learned scorer weighs (bench/train_answerer.py)
 SENTENCE_FEATURES = [
     "dense",
@@ -69,20 +67,6 @@ ABSTAIN_TEXT = "The articles do not answer this question."
 
 
 @dataclass(frozen=True)
-class Weights:
-    """How sentence features combine into a score (tuned on RealTimeQA dev, see bench/)."""
-
-    dense: float = 1.0
-    lexical: float = 1.0
-    passage: float = 0.15
-    kind: float = 0.35
-    novelty: float = 0.2
-    short: float = 0.2
-    extra_margin: float = 0.3  # further sentences must score within this of the best
-    repeated: float = 0.3  # a sentence the previous answer already gave (follow-ups ask for more)
-
-
-@dataclass(frozen=True)
 class Candidate:
     passage: Passage
     rank: int
@@ -97,24 +81,6 @@ class Scored:
     vector: np.ndarray
     features: dict[str, float]
     score: float
-
-
-class Abstention:
-    """Logistic model over the best sentence's features, fitted on labelled questions."""
-
-    def __init__(self, coefficients: dict[str, float], intercept: float, threshold: float) -> None:
-        self.coefficients = coefficients
-        self.intercept = intercept
-        self.threshold = threshold
-
-    @classmethod
-    def load(cls, path: Path = CALIBRATION) -> Abstention:
-        data = json.loads(path.read_text())
-        return cls(data["coefficients"], data["intercept"], data["threshold"])
-
-    def probability(self, features: dict[str, float]) -> float:
-        z = self.intercept + sum(w * features.get(k, 0.0) for k, w in self.coefficients.items())
-        return 1.0 / (1.0 + math.exp(-z))
 
 
 @dataclass(frozen=True)
@@ -162,8 +128,7 @@ class ExtractiveAnswerer:
         passages: int = 8,
         max_candidates: int = 16,
         per_article: int = 2,
-        weights: Weights | None = None,
-        abstention: Abstention | None = None,
+        model: AnswererModel | None = None,
     ) -> None:
         if max_sentences <= 0:
             raise ValueError(f"max_sentences must be > 0, got {max_sentences}")
@@ -173,8 +138,7 @@ class ExtractiveAnswerer:
         self.passages = passages
         self.max_candidates = max_candidates
         self.per_article = per_article
-        self.weights = weights or Weights()
-        self.abstention = abstention or Abstention.load()
+        self.model = model or AnswererModel.load()
         self._cache: OrderedDict[tuple[str, int, int], np.ndarray] = OrderedDict()
 
     def rank(
@@ -220,8 +184,11 @@ class ExtractiveAnswerer:
         if not scored:
             return Answer.abstain(question, ABSTAIN_TEXT, passages[:top_k], query)
         best = scored[0]
-        confidence = self.abstention.probability(best.features)
-        if confidence < self.abstention.threshold:
+        margin = best.score - scored[1].score if len(scored) > 1 else 5.0
+        confidence = self.model.answer_probability(
+            best.features | {"logit": best.score, "margin": margin}
+        )
+        if confidence < self.model.threshold:
             return Answer.abstain(question, ABSTAIN_TEXT, passages[:top_k], query, confidence)
         chosen = self._select(scored)
         return _compose(question, query, chosen, confidence)
@@ -300,16 +267,8 @@ class ExtractiveAnswerer:
         return scored
 
     def _score(self, features: dict[str, float]) -> float:
-        w = self.weights
-        return (
-            w.dense * features["dense"]
-            + w.lexical * features["lexical"]
-            + w.passage * features["passage"]
-            + w.kind * features["kind"]
-            + w.novelty * features["novelty"]
-            - w.short * features["short"]
-            - w.repeated * features["repeated"]
-        )
+        """The learned scorer's logit that the sentence holds the answer."""
+        return self.model.sentence.logit(features)
 
     def _vectors(self, candidates: list[Candidate]) -> np.ndarray:
         keys = [(c.passage.article_id, c.start, c.end) for c in candidates]
@@ -329,7 +288,7 @@ class ExtractiveAnswerer:
         for s in scored[1:]:
             if len(chosen) >= self.max_sentences:
                 break
-            if s.score < scored[0].score - self.weights.extra_margin:
+            if s.score < scored[0].score - EXTRA_MARGIN:
                 break
             if any(float(s.vector @ c.vector) > 0.9 for c in chosen):
                 continue

@@ -9,8 +9,9 @@ import numpy as np
 
 from ingest.embedder import Embedder
 from ingest.errors import InvalidInputError
+from qa.rerank import RerankWeights, rerank
 from qa.types import Passage
-from vectorstore.records import UNKNOWN_DAY, day_number
+from vectorstore.records import UNKNOWN_DAY, StoredChunk, day_number
 from vectorstore.store import ArticleStore, Snapshot
 
 RRF_K = 60
@@ -37,6 +38,8 @@ class HybridRetriever:
         recency_weight: float = 1.0,
         recency_half_life: float = 14.0,
         per_article: int = 2,
+        rerank_weights: RerankWeights | None = None,
+        pool: int = 15,
     ) -> None:
         if candidates <= 0:
             raise ValueError(f"candidates must be > 0, got {candidates}")
@@ -48,6 +51,8 @@ class HybridRetriever:
         self.recency_weight = recency_weight
         self.recency_half_life = recency_half_life
         self.per_article = per_article
+        self.rerank_weights = rerank_weights or RerankWeights()
+        self.pool = pool  # passages reranked before the top_k are taken
 
     def retrieve(
         self,
@@ -78,13 +83,9 @@ class HybridRetriever:
             for rank, (chunk_id, _) in enumerate(ranking):
                 fused[chunk_id] = fused.get(chunk_id, 0.0) + weight / (RRF_K + rank + 1)
         chunks = self.store.chunks(list(fused))
-        if limit is not None and self.recency_weight:
+        if limit is not None:
             # news asked about "as of" a day: the latest reporting before it counts most
-            for chunk_id, chunk in chunks.items():
-                day = day_number(chunk.published)
-                if day != UNKNOWN_DAY:
-                    age = max(limit - day, 0) / self.recency_half_life
-                    fused[chunk_id] += self.recency_weight * math.exp(-age) / (RRF_K + 1)
+            self._prefer_recent(fused, chunks, limit, self.recency_weight, self.recency_half_life)
         passages = []
         cap = self.per_article if per_article is None else per_article
         taken: dict[str, int] = {}
@@ -106,6 +107,28 @@ class HybridRetriever:
                     score=score,
                 )
             )
-            if len(passages) == top_k:
+            if len(passages) == max(top_k, self.pool):
                 break
-        return passages
+        ranked = rerank(
+            query, passages, lexical.idf, self.rerank_weights, has_date=limit is not None
+        )
+        return ranked[:top_k]
+
+    @staticmethod
+    def _prefer_recent(
+        fused: dict[str, float],
+        chunks: dict[str, StoredChunk],
+        day: int,
+        weight: float,
+        half_life: float,
+    ) -> None:
+        """Add a recency prior to the fused scores: `weight` (in units of a top rank) for a
+        chunk published on `day`, decaying exponentially with its age before `day`
+        (e-folding time `half_life` days); undated chunks get none."""
+        if not weight:
+            return
+        for chunk_id, chunk in chunks.items():
+            published = day_number(chunk.published)
+            if published != UNKNOWN_DAY:
+                age = max(day - published, 0) / half_life
+                fused[chunk_id] += weight * math.exp(-age) / (RRF_K + 1)

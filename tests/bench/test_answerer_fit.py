@@ -1,11 +1,12 @@
-"""The abstention calibration's fit (scikit-learn), its leave-one-out figure and its threshold."""
+"""The answerer models' logistic fit (scikit-learn), its leave-one-out figure and its threshold."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from bench.calibrate_abstention import L2, cheapest_threshold, fit, leave_one_out
+from bench.answerer_fit import L2, cheapest_threshold, leave_one_out
+from bench.answerer_fit import fit_logistic as fit
 
 
 def test_the_fit_is_the_l2_logistic_regression_on_standardised_features() -> None:

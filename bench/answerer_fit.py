@@ -1,0 +1,219 @@
+"""The fitting stage of bench/train_answerer.py: a logistic sentence scorer (does this sentence
+hold the answer?) and a logistic abstention model over the best sentence (is the answer right?),
+both cross-validated by question; writes their coefficients in raw feature units."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+from collections import defaultdict
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from qa.extractive import ABSTENTION_FEATURES, SENTENCE_FEATURES
+
+ROOT = Path(__file__).resolve().parents[1]
+
+if TYPE_CHECKING:
+    from sklearn.pipeline import Pipeline
+
+FOLDS = 5
+ANSWER_COST = 1.5  # answering an unanswerable question, relative to a false abstention
+L2 = 0.1  # ridge strength per example, on standardised features; the intercept is not penalised
+
+
+def _sklearn_missing() -> str | None:
+    try:
+        import sklearn  # noqa: F401
+    except ImportError:
+        return "bench/train_answerer.py needs scikit-learn: pip install 'article-qa[bench]'"
+    return None
+
+
+def model(n: int, l2: float = L2) -> Pipeline:
+    """Standardised features, then an L2 logistic regression. scikit-learn minimises
+    C * sum(log-loss) + |w|^2 / 2, which is mean(log-loss) + l2 * |w|^2 / 2 when C = 1 / (l2 n)."""
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    return make_pipeline(
+        StandardScaler(), LogisticRegression(C=1 / (l2 * n), tol=1e-6, max_iter=1000)
+    )
+
+
+def fit_logistic(x: np.ndarray, y: np.ndarray, l2: float = L2) -> tuple[np.ndarray, float]:
+    """Coefficients and intercept in raw feature units (what qa/answerer_model.json holds)."""
+    pipeline = model(len(y), l2).fit(x, y)
+    scaler, regression = pipeline[0], pipeline[-1]
+    w = regression.coef_[0] / scaler.scale_
+    return w, float(regression.intercept_[0] - w @ scaler.mean_)
+
+
+def leave_one_out(x: np.ndarray, y: np.ndarray) -> float:
+    """Accuracy on each example of a model fitted without it (threshold 0.5): an honest figure."""
+    from sklearn.model_selection import LeaveOneOut, cross_val_score
+
+    return float(cross_val_score(model(len(y) - 1), x, y, cv=LeaveOneOut()).mean())
+
+
+def cheapest_threshold(p: np.ndarray, y: np.ndarray) -> tuple[float, float]:
+    """The threshold with the least cost on the labelled questions, where answering a question
+    the articles do not answer costs ANSWER_COST times a false abstention (a wrong answer reads
+    as a fact, an abstention still shows the related passages); and the accuracy there."""
+    thresholds = np.linspace(0.2, 0.8, 61)
+    cost = [
+        ANSWER_COST * float(np.sum((p >= t) & (y == 0))) + float(np.sum((p < t) & (y == 1)))
+        for t in thresholds
+    ]
+    cheapest = np.flatnonzero(np.isclose(cost, min(cost)))
+    best = float(thresholds[int(cheapest[len(cheapest) // 2])])  # the middle of the cheapest range
+    return best, float(np.mean((p >= best) == (y == 1)))
+
+
+def _load(path) -> list[dict]:  # noqa: ANN001
+    return [json.loads(line) for line in path.open()]
+
+
+def _matrix(candidates: list[dict], names: list[str]) -> np.ndarray:
+    return np.array([[c["features"].get(n, 0.0) for n in names] for c in candidates], dtype=float)
+
+
+def _folds(examples: list[dict]) -> list[int]:
+    """A fold per question id (the same question asked of two stores stays in one fold)."""
+    ids = sorted({e["id"] for e in examples})
+    fold_of = {q: i % FOLDS for i, q in enumerate(np.random.default_rng(13).permutation(ids))}
+    return [fold_of[e["id"]] for e in examples]
+
+
+def _sentence_model(examples: list[dict]) -> tuple[np.ndarray, float]:
+    useful = [e for e in examples if any(c["holds"] for c in e["candidates"])]
+    cands = [c for e in useful for c in e["candidates"]]
+    x = _matrix(cands, SENTENCE_FEATURES)
+    y = np.array([c["holds"] for c in cands], dtype=float)
+    return fit_logistic(x, y, l2=0.01)
+
+
+def _top(example: dict, w: np.ndarray, b: float) -> tuple[dict, dict]:
+    """The example's best candidate under (w, b), with its logit and margin added."""
+    cands = example["candidates"]
+    logits = _matrix(cands, SENTENCE_FEATURES) @ w + b
+    order = np.argsort(-logits)
+    best = cands[int(order[0])]
+    margin = float(logits[order[0]] - logits[order[1]]) if len(order) > 1 else 5.0
+    features = {**best["features"], "logit": float(logits[order[0]]), "margin": margin}
+    return best, features
+
+
+def _abstention_rows(
+    examples: list[dict], w: np.ndarray, b: float
+) -> tuple[np.ndarray, np.ndarray]:
+    x, y = [], []
+    for e in examples:
+        best, features = _top(e, w, b)
+        x.append([features.get(n, 0.0) for n in ABSTENTION_FEATURES])
+        y.append(1.0 if e["answerable"] and best["holds"] else 0.0)
+    return np.array(x), np.array(y)
+
+
+def _report(examples: list[dict], predictions: list[tuple[bool, bool]]) -> dict[str, dict]:
+    """Per source: top-1 holds (answerable), answered right, abstained when unanswerable."""
+    by: dict[str, list] = defaultdict(list)
+    for e, p in zip(examples, predictions, strict=True):
+        by[e["source"]].append((e, p))
+    report = {}
+    for source, items in sorted(by.items()):
+        answerable = [p for e, p in items if e["answerable"]]
+        other = [p for e, p in items if not e["answerable"]]
+        report[source] = {
+            "questions": len(items),
+            "top1_holds": round(np.mean([h for h, _ in answerable]), 3) if answerable else None,
+            "answered_right": round(np.mean([h and a for h, a in answerable]), 3)
+            if answerable
+            else None,
+            "false_abstention": round(np.mean([not a for _, a in answerable]), 3)
+            if answerable
+            else None,
+            "abstained_unanswerable": round(np.mean([not a for _, a in other]), 3)
+            if other
+            else None,
+        }
+    return report
+
+
+def _cross_validate(examples: list[dict]) -> dict[str, dict]:
+    folds = _folds(examples)
+    predictions: list[tuple[bool, bool] | None] = [None] * len(examples)
+    for k in range(FOLDS):
+        train = [e for e, f in zip(examples, folds, strict=True) if f != k]
+        w, b = _sentence_model(train)
+        xa, ya = _abstention_rows(train, w, b)
+        wa, ba = fit_logistic(xa, ya)
+        threshold, _ = cheapest_threshold(1 / (1 + np.exp(-(xa @ wa + ba))), ya)
+        for i, e in enumerate(examples):
+            if folds[i] != k:
+                continue
+            best, features = _top(e, w, b)
+            z = sum(wa[j] * features.get(n, 0.0) for j, n in enumerate(ABSTENTION_FEATURES))
+            answers = 1 / (1 + np.exp(-(z + ba))) >= threshold
+            predictions[i] = (bool(best["holds"]), bool(answers))
+    return _report(examples, predictions)  # type: ignore[arg-type]
+
+
+def _baseline(examples: list[dict]) -> dict[str, dict] | None:
+    """The hand-weighted score and the earlier abstention model (qa/abstention.json), on the
+    same examples; None once that model is gone."""
+    path = ROOT / "qa" / "abstention.json"
+    if not path.exists():
+        return None
+    old = json.loads(path.read_text())
+    predictions = []
+    for e in examples:
+        best = max(e["candidates"], key=lambda c: c["features"]["score"])
+        z = old["intercept"] + sum(
+            w * best["features"].get(n, 0.0) for n, w in old["coefficients"].items()
+        )
+        predictions.append((bool(best["holds"]), 1 / (1 + math.exp(-z)) >= old["threshold"]))
+    return _report(examples, predictions)
+
+
+def fit(args: argparse.Namespace) -> int:
+    missing = _sklearn_missing()
+    if missing:
+        print(missing, file=sys.stderr)
+        return 2
+    examples = [e for e in _load(args.examples) if e["candidates"]]
+    print("baseline (hand weights, old abstention):")
+    print(json.dumps(_baseline(examples), indent=1))
+    cv = _cross_validate(examples)
+    print(f"cross-validated ({FOLDS} folds by question):")
+    print(json.dumps(cv, indent=1))
+    w, b = _sentence_model(examples)
+    xa, ya = _abstention_rows(examples, w, b)
+    wa, ba = fit_logistic(xa, ya)
+    threshold, accuracy = cheapest_threshold(1 / (1 + np.exp(-(xa @ wa + ba))), ya)
+    counts = defaultdict(int)
+    for e in examples:
+        counts[e["source"]] += 1
+    model = {
+        "sentence": {
+            "coefficients": dict(zip(SENTENCE_FEATURES, map(float, w), strict=True)),
+            "intercept": float(b),
+        },
+        "abstention": {
+            "coefficients": dict(zip(ABSTENTION_FEATURES, map(float, wa), strict=True)),
+            "intercept": float(ba),
+            "threshold": round(threshold, 3),
+            "answer_cost": ANSWER_COST,
+            "training_accuracy": round(accuracy, 3),
+        },
+        "fitted_on": dict(counts),
+        "cross_validated": cv,
+    }
+    args.out.write_text(json.dumps(model, indent=1) + "\n")
+    print(f"wrote {args.out}")
+    return 0
