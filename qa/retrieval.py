@@ -104,6 +104,7 @@ class HybridRetriever:
                     start=chunk.start,
                     end=chunk.end,
                     score=score,
+                    noncontent=chunk.noncontent,
                 )
             )
             if len(passages) == top_k:

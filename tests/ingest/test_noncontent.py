@@ -68,7 +68,7 @@ CONTENT = [
     "Sign up to volunteer with a trusted organization like National VOAD.",
     "“We are not going anywhere,” she said. “This is our home.”",
     "JD VANCE: Well, I think the American people deserve better than that.",
-    "WINNER: Jung Ho-yeon, \"Squid Game\"",
+    'WINNER: Jung Ho-yeon, "Squid Game"',
     "Monster Habitat: Babda Rainforest",
     "Shortly before 11:30 p.m. ET, a tsunami advisory was upgraded to a warning.",
     "[10:55] Welker: Let me talk about —",
