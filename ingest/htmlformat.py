@@ -19,6 +19,7 @@ from typing import Any
 import trafilatura
 from lxml import html as lxml_html
 
+from ingest.footers import footer_authors
 from ingest.models import Article, ArticleMeta, Skipped
 from ingest.textformat import (
     fallback_title,
@@ -102,6 +103,7 @@ def parse_html(html: str, origin: str) -> Article | Skipped:
             source = source or byline.source
         else:
             paras.append(line)
+    authors = authors or footer_authors(paras)  # before strip_boilerplate drops the footer
     paras, outlet = strip_boilerplate(paras)
     body = "\n\n".join(paras)
     if non_space_chars(body) < MIN_TEXT_CHARS:

@@ -30,6 +30,7 @@ import json
 from datetime import datetime, timezone
 from typing import Any
 
+from ingest.footers import footer_authors
 from ingest.models import Article, ArticleMeta, Skipped
 from ingest.textformat import (
     fallback_title,
@@ -104,7 +105,8 @@ def record_to_article(record: Any, origin: str) -> Article | Skipped:
     raw_text = _text(_field(record, _TEXT_KEYS))
     if not raw_text.strip():
         return Skipped(origin, "record has no text")
-    paras, outlet = strip_boilerplate(paragraphs(raw_text))
+    raw_paras = paragraphs(raw_text)
+    paras, outlet = strip_boilerplate(raw_paras)
     body = "\n\n".join(paras)
     if non_space_chars(body) < MIN_TEXT_CHARS:
         return Skipped(origin, "text too short")
@@ -116,7 +118,7 @@ def record_to_article(record: Any, origin: str) -> Article | Skipped:
     meta = ArticleMeta(
         title=title or fallback_title(body),
         source=(outlet_name(source) or source) if source else outlet_for_url(url) or outlet,
-        authors=_authors(_field(record, _AUTHOR_KEYS)),
+        authors=_authors(_field(record, _AUTHOR_KEYS)) or footer_authors(raw_paras),
         published=_date(_field(record, _DATE_KEYS)),
         url=url,
         section=_name(_field(record, ("section", "category"))),

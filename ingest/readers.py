@@ -43,6 +43,7 @@ from pathlib import Path
 from charset_normalizer import CharsetMatch, from_bytes
 
 from ingest.errors import InvalidInputError
+from ingest.footers import footer_authors
 from ingest.htmlformat import parse_html
 from ingest.jsonformat import parse_json, parse_jsonl
 from ingest.markdownformat import markdown_blocks
@@ -424,6 +425,8 @@ def _body(blocks: list[list[str]], meta: ArticleMeta) -> tuple[list[str], Articl
                 kept.append(line)
         if kept:
             paras.append(normalize_space(" ".join(kept)))
+    if not meta.authors:  # from the footer, before strip_boilerplate drops its lines
+        meta = _fill(meta, authors=footer_authors(paras))
     paras, outlet = strip_boilerplate(paras)
     return paras, _fill(meta, source=outlet)
 

@@ -200,7 +200,7 @@ class ExtractiveAnswerer:
         for rank, passage in enumerate(passages):
             for s, e in sentence_spans(passage.text):
                 key = (passage.article_id, passage.start + s, passage.start + e)
-                if key in seen:
+                if key in seen or not passage.is_content(s, e):
                     continue
                 seen.add(key)
                 found.append(Candidate(passage, rank, key[1], key[2], passage.text[s:e]))

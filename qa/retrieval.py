@@ -105,6 +105,7 @@ class HybridRetriever:
                     start=chunk.start,
                     end=chunk.end,
                     score=score,
+                    noncontent=chunk.noncontent,
                 )
             )
             if len(passages) == max(top_k, self.pool):

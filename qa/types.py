@@ -12,6 +12,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from ingest.models import ArticleMeta, Described
+from ingest.noncontent import overlaps
 
 
 def _meta_dict(item: Described) -> dict[str, Any]:
@@ -35,6 +36,12 @@ class Passage(Described):
     start: int
     end: int
     score: float
+    # spans of `text` (relative to it) that are not article content: never cited
+    noncontent: tuple[tuple[int, int], ...] = ()
+
+    def is_content(self, start: int, end: int) -> bool:
+        """Whether text[start:end] (offsets into this passage) lies clear of non-content."""
+        return not overlaps(self.noncontent, start, end)
 
     def to_dict(self) -> dict[str, Any]:
         return {

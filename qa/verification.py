@@ -61,13 +61,14 @@ class Span:
 
 def passage_spans(passages: list[Passage]) -> list[Span]:
     """Every sentence of the passages once, as a ready citation of its exact span (less the
-    sentences that give a model instructions)."""
+    sentences that give a model instructions, and those on lines that are not article content:
+    a link line, a photo credit)."""
     seen: set[tuple[str, int, int]] = set()
     spans = []
     for index, p in enumerate(passages):
         for s, e in sentence_spans(p.text):
             key = (p.article_id, p.start + s, p.start + e)
-            if _INSTRUCTION.search(p.text[s:e]):
+            if _INSTRUCTION.search(p.text[s:e]) or not p.is_content(s, e):
                 continue
             if key not in seen:
                 seen.add(key)

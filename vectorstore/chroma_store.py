@@ -26,7 +26,10 @@ from vectorstore.records import (
     StoredChunk,
     article_metadata,
     chunk_metadata,
+    cleared,
+    meta_fields,
     record_from_metadata,
+    refreshed_chunk_metadata,
     stored_chunk,
 )
 
@@ -259,6 +262,20 @@ class ChromaStore:
             else:
                 raise ValueError(f"cannot update {key!r} of an article record")
         self._articles.update(ids=[record.id], metadatas=[meta])
+
+    @_guarded
+    def update_article_meta(self, article: Article) -> None:
+        """Give a stored article (same id, same text) and its chunks new metadata (authors,
+        date, outlet...) and current non-content spans, keeping their vectors."""
+        got = self._chunks.get(where={"article_id": article.id}, include=["metadatas"])
+        for i in range(0, len(got["ids"]), PAGE):
+            self._chunks.update(
+                ids=got["ids"][i : i + PAGE],
+                metadatas=[
+                    refreshed_chunk_metadata(article, m) for m in got["metadatas"][i : i + PAGE]
+                ],
+            )
+        self._articles.update(ids=[article.id], metadatas=[cleared(meta_fields(article.meta))])
 
     @_guarded
     def delete_article(self, article_id: str) -> None:

@@ -41,6 +41,7 @@ class Duplicate:
 class IngestReport:
     added: list[str] = field(default_factory=list)  # article ids
     updated: list[str] = field(default_factory=list)  # new ids of changed articles
+    relabelled: list[str] = field(default_factory=list)  # same text, new metadata, not re-embedded
     unchanged: list[str] = field(default_factory=list)
     duplicates: list[Duplicate] = field(default_factory=list)
     skipped: list[Skipped] = field(default_factory=list)
@@ -52,7 +53,9 @@ class IngestReport:
 
     @property
     def changed(self) -> bool:
-        return bool(self.added or self.updated or self.removed or self.repaired_chunks)
+        return bool(
+            self.added or self.updated or self.relabelled or self.removed or self.repaired_chunks
+        )
 
     def summary(self) -> str:
         lines = [
@@ -61,6 +64,8 @@ class IngestReport:
             f"removed {len(self.removed)} ({self.chunks} chunks, {self.tokens} word pieces "
             f"embedded in {self.seconds:.1f}s)"
         ]
+        if self.relabelled:
+            lines.append(f"  metadata updated (not re-embedded): {len(self.relabelled)}")
         lines += [
             f"  duplicate: {d.origin} is {'a copy' if d.similarity >= 1 else 'a near copy'} "
             f"of article {d.duplicate_of} ({d.similarity:.0%} similar)"
@@ -79,7 +84,8 @@ class _Plan:
     origins: dict[str, list[str]] = field(default_factory=dict)  # id -> origins it gains
     duplicates: dict[str, list[dict]] = field(default_factory=dict)  # id -> near copies it gains
     minhash: dict[str, str] = field(default_factory=dict)
-    rewrite: list[str] = field(default_factory=list)  # same text, new metadata: re-added
+    rewrite: list[str] = field(default_factory=list)  # same text, new title: re-added
+    relabel: list[Article] = field(default_factory=list)  # same text, other new metadata
     replaces: set[str] = field(default_factory=set)  # new ids read from an origin held before
     copies: list[tuple[Article, ArticleRecord]] = field(default_factory=list)  # known, new origin
 
@@ -115,13 +121,17 @@ class Indexer:
             self._sign_again(records)
             plan = self._plan(articles, records, report, exists)
             try:
-                if plan.new or plan.rewrite:
+                if plan.new or plan.rewrite or plan.relabel:
                     # a reader that opens the store while this run writes rebuilds its lexical
                     # index from what is committed by then, never from a stale cache
                     chroma.bump_revision(self.embedder.dimension)
                 for article_id in plan.rewrite:
                     chroma.delete_article(article_id)
                     records.pop(article_id)
+                for article in plan.relabel:  # the title is embedded; the rest is not
+                    chroma.update_article_meta(article)
+                    records[article.id] = replace(records[article.id], meta=article.meta)
+                    report.relabelled.append(article.id)
                 self._embed_and_write(plan, report, progress)
                 self._settle(records, plan, report)
                 if prune:
@@ -205,7 +215,11 @@ class Indexer:
         """An article whose text is already stored."""
         plan.holder[article.origin] = record.id
         if article.origin == record.origin and _metadata_differs(article, record):
-            if record.id not in plan.rewrite:  # a corrected title or date: stored again
+            if article.title == record.title:  # new authors or date: no new embeddings
+                if all(a.id != record.id for a in plan.relabel):
+                    plan.relabel.append(article)
+                report.unchanged.append(record.id)
+            elif record.id not in plan.rewrite:  # a corrected title: embedded again
                 plan.rewrite.append(record.id)
                 plan.new.append(article)
                 plan.minhash[article.id] = record.minhash

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 from dataclasses import dataclass
 from typing import Any
 
 from ingest.models import Article, ArticleMeta, Chunk, Described
+from ingest.noncontent import decode_spans, encode_spans, non_content_spans, within
 
 _EPOCH = dt.date(1970, 1, 1)
 UNKNOWN_DAY = -1_000_000  # sorts before any real date, so `as_of` filters keep undated articles
@@ -39,14 +41,14 @@ class ArticleRecord(Described):
         return Article(meta=self.meta, text=text, origin=self.origin, id=self.id)
 
 
-def _meta_fields(meta: ArticleMeta) -> dict[str, Any]:
+def meta_fields(meta: ArticleMeta) -> dict[str, Any]:
     """An article's metadata as Chroma metadata values (no None: Chroma rejects it)."""
     values: dict[str, Any] = {
         "title": meta.title,
         "authors": json.dumps(list(meta.authors), ensure_ascii=False),
         "published_day": day_number(meta.published),
     }
-    for key in ("source", "published", "url", "section"):
+    for key in _OPTIONAL:
         value = getattr(meta, key)
         if value:
             values[key] = value
@@ -72,7 +74,7 @@ def article_metadata(
     minhash: str,
 ) -> dict[str, Any]:
     return {
-        **_meta_fields(article.meta),
+        **meta_fields(article.meta),
         "origin": article.origin,
         "n_chunks": n_chunks,
         "origins": json.dumps(list(origins), ensure_ascii=False),
@@ -104,21 +106,58 @@ class StoredChunk(Described):
     end: int
     text: str
     meta: ArticleMeta
+    # spans of `text` (relative to it) that are not article content (ingest.noncontent)
+    noncontent: tuple[tuple[int, int], ...] = ()
+
+
+_OPTIONAL = ("source", "published", "url", "section")
+
+
+@functools.lru_cache(maxsize=4)
+def _article_spans(text: str) -> tuple[tuple[int, int], ...]:
+    """The article's non-content spans, computed once for all of its chunks."""
+    return tuple(non_content_spans(text))
 
 
 def chunk_metadata(article: Article, chunk: Chunk, written_at: int) -> dict[str, Any]:
+    spans = within(_article_spans(article.text), chunk.start, chunk.end)
     return {
-        **_meta_fields(article.meta),
+        **meta_fields(article.meta),
         "written_at": written_at,
         "article_id": chunk.article_id,
         "index": chunk.index,
         "start": chunk.start,
         "end": chunk.end,
         "n_tokens": chunk.n_tokens,
+        "noncontent": encode_spans(spans),
     }
 
 
+def cleared(values: dict[str, Any]) -> dict[str, Any]:
+    """`values` as a metadata update: the optional fields it lacks set to None (Chroma's update
+    merges, and None deletes a key), so a value taken away goes away."""
+    return {key: None for key in _OPTIONAL if key not in values} | values
+
+
+def refreshed_chunk_metadata(article: Article, stored: dict[str, Any]) -> dict[str, Any]:
+    """The update of a stored chunk's metadata to the article's current metadata and non-content
+    spans (offsets, token count and write time kept): a change that needs no new embedding."""
+    chunk = Chunk(
+        stored["article_id"],
+        int(stored["index"]),
+        int(stored["start"]),
+        int(stored["end"]),
+        "",
+        int(stored.get("n_tokens", 0)),
+    )
+    return cleared(chunk_metadata(article, chunk, int(stored.get("written_at", 0))))
+
+
 def stored_chunk(chunk_id: str, text: str, meta: dict[str, Any]) -> StoredChunk:
+    """A chunk as read back. A chunk stored before non-content spans were kept gets them from
+    its own text: the same rules, except that a line cut at the chunk's start is judged by its
+    part inside the chunk (chunks start at sentence starts, so that part is whole sentences)."""
+    encoded = meta.get("noncontent")
     return StoredChunk(
         id=chunk_id,
         article_id=meta["article_id"],
@@ -127,4 +166,5 @@ def stored_chunk(chunk_id: str, text: str, meta: dict[str, Any]) -> StoredChunk:
         end=int(meta["end"]),
         text=text,
         meta=meta_from_fields(meta),
+        noncontent=decode_spans(encoded) if encoded else tuple(non_content_spans(text)),
     )

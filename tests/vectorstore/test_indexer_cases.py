@@ -230,3 +230,46 @@ def test_an_article_that_cannot_be_chunked_is_skipped_not_a_crash(make_engine, t
     assert len(report.added) == 1
     assert any("no room for text" in s.reason for s in report.skipped)
     assert titles(engine) == {"Bridge"}
+
+
+def test_new_authors_or_date_for_a_stored_text_update_metadata_without_embedding(
+    make_engine, tmp_path, monkeypatch
+):
+    """A store written before authors were read from footers (or before non-content spans were
+    kept) is brought up to date by ingesting the same corpus again, with no embedding."""
+    feed = tmp_path / "feed.jsonl"
+    footer = "Contact reporter Ada Quill at aquill@x.test."
+    record = {"title": "Ferry", "text": body("ferry") + "\n\n" + footer, "url": "https://x.test/1"}
+    write_jsonl(feed, [record])
+    engine = make_engine(tmp_path / "store")
+    engine.ingest([feed])
+    chroma = engine.store.chroma
+    (record_id,) = [r.id for r in engine.articles()]
+    chunk_ids = chroma.chunk_ids_of(record_id)
+    older = {"authors": "[]", "noncontent": None}  # as the earlier code wrote them
+    chroma._chunks.update(ids=chunk_ids, metadatas=[older] * len(chunk_ids))
+    chroma._articles.update(ids=[record_id], metadatas=[{"authors": "[]"}])
+    chroma.bump_revision(engine.embedder.dimension)
+    assert engine.articles()[0].authors == ()
+
+    def no_embedding(texts):  # noqa: ANN001, ANN202
+        raise AssertionError(f"re-embedded {len(texts)} texts")
+
+    monkeypatch.setattr(engine.embedder, "encode", no_embedding)
+    record["published"] = "2024-01-03"
+    write_jsonl(feed, [record])
+    report = engine.ingest([feed])
+    assert report.relabelled == [record_id] and not (report.added or report.updated)
+    (stored,) = engine.articles()
+    assert (stored.authors, stored.published) == (("Ada Quill",), "2024-01-03")
+    assert chroma.chunk_ids_of(record_id) == chunk_ids
+    chunks = chroma.chunks(chunk_ids)
+    assert all(c.authors == ("Ada Quill",) and c.published == "2024-01-03" for c in chunks.values())
+    metas = chroma._chunks.get(ids=chunk_ids, include=["metadatas"])["metadatas"]
+    assert all("noncontent" in m for m in metas)
+    record.pop("published")
+    write_jsonl(feed, [record])
+    assert engine.ingest([feed]).relabelled == [record_id]
+    assert engine.articles()[0].published is None
+    assert all(c.published is None for c in chroma.chunks(chunk_ids).values())
+    assert engine.ingest([feed]).relabelled == []
