@@ -236,13 +236,14 @@ def judge_asks(logs: list[list[dict]], who: str) -> int:
 
 def contents(bench: Bench, collection: str) -> dict:
     store = bench.store(collection)
-    records = store.chroma.article_records()
-    chunks = store.chroma.all_chunks()
-    committed = [c for c in chunks if c.article_id in records]
-    expect(len(committed) == len(chunks), f"{collection}: {len(chunks) - len(committed)} orphans")
+    snapshot = store.snapshot()
+    records = snapshot.records
+    chunks = store.chunks(snapshot.lexical.ids).values()  # the committed ones
+    stored = int(store.stats()["chunks"])
+    expect(stored == len(chunks), f"{collection}: {stored - len(chunks)} uncommitted chunks")
     promised = sum(r.n_chunks for r in records.values())
     expect(promised == len(chunks), f"{collection}: records promise {promised}, {len(chunks)}")
-    expect(not store.chroma.revision.startswith("writing-"), f"{collection}: unsettled")
+    expect(not snapshot.revision.startswith("writing-"), f"{collection}: unsettled")
     return {
         "ids": set(records),
         "chunks": {(c.id, c.article_id, c.start, c.end) for c in chunks},
