@@ -24,6 +24,7 @@ import argparse
 import contextlib
 import json
 import os
+import random
 import shutil
 import signal
 import subprocess
@@ -144,8 +145,8 @@ def single_ingest(bench: Bench, shards: list[Path]) -> float:
 
 
 def kill_when_holding(bench: Bench, victim: subprocess.Popen) -> float:
-    """SIGKILL `victim` in the middle of a commit (it has held the lease of `sharded` past its
-    claim for a moment); the seconds until this process can take the lease (its expiry)."""
+    """SIGKILL `victim` while its claim is on the lease of `sharded` (at a random moment of its
+    claim or commit); the seconds until this process can take the lease (its expiry)."""
     lease = bench.store("sharded").lease
     assert lease is not None
     seen: set[str] = set()
@@ -162,7 +163,7 @@ def kill_when_holding(bench: Bench, victim: subprocess.Popen) -> float:
             f"the victim (pid {victim.pid}) never held the lease; seen: {sorted(seen)}",
         )
         token = lease.read().owner
-        time.sleep(2 * lease.claim_s + 0.05)  # past its claim's wait: holding, writing
+        time.sleep(random.uniform(0, 2 * lease.claim_s + 0.2))  # claiming, or writing
         if lease.read().owner == token:
             break
     os.killpg(victim.pid, signal.SIGKILL)
