@@ -123,7 +123,7 @@ def main() -> int:
     parser.add_argument("--store", type=Path, default=WORK / "realtimeqa-store")
     parser.add_argument("--train-store", type=Path, default=WORK / "realtimeqa-train-store")
     parser.add_argument("--examples", type=Path, default=WORK / "answerer-examples.jsonl")
-    parser.add_argument("--out", type=Path, default=ROOT / "qa" / "answerer_model.json")
+    parser.add_argument("--out", type=Path, default=WORK / "answerer_model.json")
     parser.add_argument("--limit", type=int, default=0, help="only the first N questions")
     args = parser.parse_args()
     sys.path.insert(0, str(ROOT))

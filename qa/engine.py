@@ -26,7 +26,7 @@ from qa.settings import Settings, load_settings
 from qa.types import Answer, Passage
 from vectorstore.indexer import Indexer, IngestReport
 from vectorstore.records import ArticleRecord
-from vectorstore.store import ArticleStore, Snapshot
+from vectorstore.store import ArticleStore, ServerLeaseSettings, Snapshot
 
 if TYPE_CHECKING:
     from qa.llm_answerer import LLMAnswerer
@@ -101,6 +101,12 @@ class QAEngine:
                 settings.collection,
                 settings.embedding_model,
                 settings.chroma_timeout_s,
+                ServerLeaseSettings(
+                    settings.writer_lease_s,
+                    settings.writer_claim_s,
+                    settings.writer_wait_s,
+                    settings.share_lexical_index,
+                ),
             )
         else:
             article_store = ArticleStore.open_local(
@@ -129,7 +135,11 @@ class QAEngine:
                 f"cannot chunk for model {self.settings.embedding_model}: {exc}"
             ) from None
         indexer = Indexer(
-            self.store, self.embedder, chunker, self.settings.near_duplicate_threshold
+            self.store,
+            self.embedder,
+            chunker,
+            self.settings.near_duplicate_threshold,
+            self.settings.commit_batch_chunks,
         )
         return indexer.run(
             read.articles,

@@ -18,12 +18,13 @@ from vectorstore.terms import terms
 @dataclass(frozen=True)
 class RerankWeights:
     """Weights of the features added to the fused score (divided by the best fused score).
-    Fitted on RealTimeQA training questions asked without a date (bench/tune_retrieval.py)."""
+    Chosen by bench/tune_retrieval.py: the best mean gold-article recall@1 over the RealTimeQA
+    training and dev questions asked without a date."""
 
-    sentence: float = 0.2  # idf share of the question's terms in the passage's best sentence
-    title: float = 0.2  # idf share of the question's terms in the headline
-    recency: float = 0.15  # no date given: the newest report found scores this much more...
-    half_life: float = 60.0  # ...and an older one exp(-age / half_life) of it (days)
+    sentence: float = 0.3  # idf share of the question's terms in the passage's best sentence
+    title: float = 0.3  # idf share of the question's terms in the headline
+    recency: float = 0.1  # no date given: the newest report found scores this much more...
+    half_life: float = 30.0  # ...and an older one exp(-age / half_life) of it (days)
 
     def __post_init__(self) -> None:
         for name in ("sentence", "title", "recency"):

@@ -40,6 +40,12 @@ class Settings(BaseSettings):
     )
     chroma_port: int = 8000
     chroma_timeout_s: float = 30.0  # a Chroma server request gives up after this long
+    # a Chroma server store: the writer lease that serialises commits of several writers
+    writer_lease_s: float = 30.0  # a dead writer's lease expires after this long unrenewed
+    writer_claim_s: float = 0.5  # a claim's read and write must take less (Fischer's bound)
+    writer_wait_s: float = 300.0  # a writer waits this long for the lease, then gives up
+    share_lexical_index: bool = True  # the BM25 index is stored in the server per revision
+    commit_batch_chunks: int = 1024  # a server store: chunks embedded per commit under the lease
     store_wait_s: float = 120.0  # first use of an empty store: wait this long for a writer
     collection: str = "articles"
     embedding_model: str = DEFAULT_MODEL
@@ -103,6 +109,10 @@ class Settings(BaseSettings):
         "ui_max_upload_bytes",
         "ui_max_upload_files",
         "chroma_timeout_s",
+        "writer_lease_s",
+        "writer_claim_s",
+        "writer_wait_s",
+        "commit_batch_chunks",
         "store_wait_s",
         "llm_timeout_s",
         "llm_max_tokens",
@@ -148,6 +158,15 @@ class Settings(BaseSettings):
             )
         if self.llm_base_url and not self.llm_base_url.startswith(("http://", "https://")):
             raise ValueError(f"llm_base_url must be an http(s) URL, got {self.llm_base_url!r}")
+        return self
+
+    @model_validator(mode="after")
+    def _lease(self) -> Settings:
+        if self.writer_lease_s < 4 * self.writer_claim_s:
+            raise ValueError(
+                f"writer_lease_s ({self.writer_lease_s:g}) must be at least 4 × writer_claim_s "
+                f"({self.writer_claim_s:g})"
+            )
         return self
 
     @model_validator(mode="after")

@@ -35,6 +35,7 @@ from vectorstore.records import (
 
 T = TypeVar("T")
 SCHEMA_VERSION = 1
+WRITING = "writing-"  # prefix of a revision taken at the start of a commit
 
 
 def _timed_out(exc: BaseException) -> bool:
@@ -80,6 +81,8 @@ class ChromaStore:
         self.name = name
         self.model_name = model_name
         self.location = location
+        # called before every write: the server store's writer lease checks it still holds
+        self.before_write: Callable[[], None] | None = None
         self._chunks = self._collection(f"{name}-chunks")
         self._articles = self._collection(f"{name}-articles")
 
@@ -108,6 +111,10 @@ class ChromaStore:
             )
         return collection
 
+    def _may_write(self) -> None:
+        if self.before_write is not None:
+            self.before_write()
+
     # ---- metadata -------------------------------------------------------------------------
     @_guarded
     def _meta(self) -> dict[str, Any]:
@@ -120,8 +127,11 @@ class ChromaStore:
         return str(self._meta().get("revision", "empty"))
 
     @_guarded
-    def bump_revision(self, dimension: int) -> str:
+    def bump_revision(self, dimension: int, settled: bool = True) -> str:
+        """A new revision; `settled=False` marks one taken while a commit is still writing
+        (`WRITING`...): what is read under it may change, so its BM25 index is not shared."""
         meta = self._meta()
+        self._may_write()
         known = meta.get("embedding_dim")
         if known and int(known) != dimension:
             raise ModelMismatchError(
@@ -136,7 +146,7 @@ class ChromaStore:
         meta.update(
             embedding_dim=dimension,
             embedding_model=canonical_model_name(self.model_name),
-            revision=uuid.uuid4().hex,
+            revision=("" if settled else WRITING) + uuid.uuid4().hex,
         )
         meta.pop("hnsw:space", None)
         self._chunks.modify(metadata=meta)
@@ -231,6 +241,7 @@ class ChromaStore:
         batch = max(1, min(PAGE, self.client.get_max_batch_size()))
         for i in range(0, len(chunks), batch):
             part = chunks[i : i + batch]
+            self._may_write()
             self._chunks.upsert(
                 ids=[c.id for c in part],
                 embeddings=vectors[i : i + batch],
@@ -239,6 +250,7 @@ class ChromaStore:
             )
         mean = vectors.mean(axis=0)
         mean = mean / (np.linalg.norm(mean) or 1.0)
+        self._may_write()
         self._articles.upsert(
             ids=[article.id],
             embeddings=[mean.astype(np.float32)],
@@ -261,6 +273,7 @@ class ChromaStore:
                 meta[key] = str(value)
             else:
                 raise ValueError(f"cannot update {key!r} of an article record")
+        self._may_write()
         self._articles.update(ids=[record.id], metadatas=[meta])
 
     @_guarded
@@ -280,7 +293,9 @@ class ChromaStore:
     @_guarded
     def delete_article(self, article_id: str) -> None:
         """Remove the record first (uncommitting the article), then its chunks."""
+        self._may_write()
         self._articles.delete(ids=[article_id])
+        self._may_write()
         self._chunks.delete(where={"article_id": article_id})
 
     @_guarded
@@ -297,5 +312,6 @@ class ChromaStore:
                     orphans.add(chunk_id)
         ids = sorted(orphans)
         for i in range(0, len(ids), PAGE):
+            self._may_write()
             self._chunks.delete(ids=ids[i : i + PAGE])
         return len(ids)

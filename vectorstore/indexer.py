@@ -27,6 +27,7 @@ from vectorstore.records import ArticleRecord
 from vectorstore.store import ArticleStore
 
 EMBED_BATCH_CHUNKS = 256
+COMMIT_BATCH_CHUNKS = 1024  # a shared store: chunks embedded outside the lease per commit
 
 
 @dataclass(frozen=True)
@@ -92,12 +93,21 @@ class _Plan:
 
 class Indexer:
     def __init__(
-        self, store: ArticleStore, embedder: Embedder, chunker: Chunker, near_duplicate: float
+        self,
+        store: ArticleStore,
+        embedder: Embedder,
+        chunker: Chunker,
+        near_duplicate: float,
+        commit_chunks: int = COMMIT_BATCH_CHUNKS,
     ) -> None:
         self.store = store
+        self.commit_chunks = commit_chunks
         self.embedder = embedder
         self.chunker = chunker
         self.near_duplicate = near_duplicate
+        self._vectors: dict[str, np.ndarray] = {}  # embedding text -> vector, until committed
+        self._chunked: dict[tuple[str, str], list[Chunk]] = {}
+        self._signatures: dict[str, object] = {}
 
     def run(
         self,
@@ -113,34 +123,127 @@ class Indexer:
         origins whose files are gone."""
         started = time.perf_counter()
         exists = exists or may_exist
-        report = IngestReport(skipped=list(skipped))
-        chroma = self.store.chroma
-        with self.store.writing():
-            report.repaired_chunks = chroma.repair(min_age=self.store.orphan_grace)
-            records = chroma.article_records()
-            self._sign_again(records)
-            plan = self._plan(articles, records, report, exists)
-            try:
-                if plan.new or plan.rewrite or plan.relabel:
-                    # a reader that opens the store while this run writes rebuilds its lexical
-                    # index from what is committed by then, never from a stale cache
-                    chroma.bump_revision(self.embedder.dimension)
-                for article_id in plan.rewrite:
-                    chroma.delete_article(article_id)
-                    records.pop(article_id)
-                for article in plan.relabel:  # the title is embedded; the rest is not
-                    chroma.update_article_meta(article)
-                    records[article.id] = replace(records[article.id], meta=article.meta)
-                    report.relabelled.append(article.id)
-                self._embed_and_write(plan, report, progress)
-                self._settle(records, plan, report)
-                if prune:
-                    self._prune(records, articles, set(files_read), exists, report)
-            finally:
-                if report.changed:
-                    chroma.bump_revision(self.embedder.dimension)
+        if self.store.shared:
+            report = self._run_shared(articles, files_read, prune, progress, exists)
+        else:
+            with self.store.writing():
+                report = self._commit(articles, files_read, prune, progress, exists, True)
+        report.skipped[:0] = list(skipped)
         report.seconds = time.perf_counter() - started
         return report
+
+    def _commit(
+        self,
+        articles: Sequence[Article],
+        files_read: Sequence[str],
+        prune: bool,
+        progress: bool,
+        exists: Callable[[str], bool],
+        repair: bool,
+    ) -> IngestReport:
+        """One commit under the writer lock or lease: plan against what is committed now,
+        write (embedding what `_vectors` lacks), settle origins, prune, bump the revision."""
+        report = IngestReport()
+        chroma = self.store.chroma
+        if repair:
+            report.repaired_chunks = chroma.repair(min_age=self.store.orphan_grace)
+        records = chroma.article_records()
+        self._sign_again(records)
+        plan = self._plan(articles, records, report, exists)
+        started_writing = False
+        try:
+            if plan.new or plan.rewrite or plan.relabel:
+                # a reader that opens the store while this run writes rebuilds its lexical
+                # index from what is committed by then, never from a stale cache
+                chroma.bump_revision(self.embedder.dimension, settled=False)
+                started_writing = True
+            for article_id in plan.rewrite:
+                chroma.delete_article(article_id)
+                records.pop(article_id)
+            for article in plan.relabel:  # the title is embedded; the rest is not
+                chroma.update_article_meta(article)
+                records[article.id] = replace(records[article.id], meta=article.meta)
+                report.relabelled.append(article.id)
+            self._embed_and_write(plan, report, progress)
+            self._settle(records, plan, report)
+            if prune:
+                self._prune(records, articles, set(files_read), exists, report)
+        finally:
+            if report.changed or started_writing:
+                chroma.bump_revision(self.embedder.dimension)
+        return report
+
+    def _run_shared(
+        self,
+        articles: Sequence[Article],
+        files_read: Sequence[str],
+        prune: bool,
+        progress: bool,
+        exists: Callable[[str], bool],
+    ) -> IngestReport:
+        """Ingest into a store that other processes write to as well (a server store with its
+        writer lease). What looks new now is embedded outside the lease, a batch of about
+        `commit_chunks` chunks at a time, and each batch is committed under the lease by
+        `_commit`, which plans again against what is committed by then: an article another
+        worker committed meanwhile is known (its origin added), a near copy of one is a
+        duplicate, and its vectors go unused. A last commit over every article settles origins
+        and prunes, as a single run would."""
+        report = IngestReport()
+        guess = self._plan(articles, self.store.chroma.article_records(), IngestReport(), exists)
+        bar = tqdm(
+            total=len(guess.new),
+            unit="article",
+            desc="ingest",
+            disable=not progress or len(guess.new) < 20,
+        )
+        repair = True
+        for batch in self._batches(guess.new):
+            self._embed([t for a in batch for t in self._texts(a)])
+            with self.store.writing():
+                _merge(report, self._commit(batch, (), False, False, exists, repair))
+            repair = False
+            self._vectors.clear()
+            bar.update(len(batch))
+        bar.close()
+        with self.store.writing():
+            final = self._commit(articles, files_read, prune, False, exists, repair)
+        fresh = set(report.added) | set(report.updated)
+        final.unchanged = [i for i in final.unchanged if i not in fresh]
+        _merge(report, final)
+        self._chunked.clear()
+        self._signatures.clear()
+        return report
+
+    def _batches(self, articles: Sequence[Article]) -> list[list[Article]]:
+        batches: list[list[Article]] = [[]]
+        size = 0
+        for article in articles:
+            if size >= self.commit_chunks:
+                batches.append([])
+                size = 0
+            batches[-1].append(article)
+            size += len(self._chunks_of(article) or ())
+        return [batch for batch in batches if batch]
+
+    def _chunks_of(self, article: Article) -> list[Chunk] | None:
+        """The article's chunks (remembered for its commit); None when it cannot be chunked."""
+        key = (article.id, article.title)
+        if key not in self._chunked:
+            try:
+                self._chunked[key] = self.chunker.chunk(article)
+            except ValueError:
+                return None
+        return self._chunked[key]
+
+    def _texts(self, article: Article) -> list[str]:
+        return [embedding_text(article.title, c.text) for c in self._chunks_of(article) or ()]
+
+    def _embed(self, texts: Sequence[str]) -> None:
+        """Embed the texts not embedded yet into `_vectors`."""
+        missing = [t for t in dict.fromkeys(texts) if t not in self._vectors]
+        if missing:
+            vectors = self.embedder.encode(missing)
+            self._vectors.update(zip(missing, np.asarray(vectors), strict=True))
 
     def _sign_again(self, records: dict[str, ArticleRecord]) -> None:
         """Give a record whose near-duplicate signature is missing or of an older form (see
@@ -184,7 +287,7 @@ class Indexer:
                 plan.origins[article.id].append(article.origin)
                 report.duplicates.append(Duplicate(article.origin, article.title, article.id, 1.0))
             else:
-                sig = signature(article.text)
+                sig = self._signature(article)
                 match = near.match(sig)
                 if match:
                     kept, similarity = match
@@ -204,6 +307,12 @@ class Indexer:
                     plan.replaces.add(article.id)
         self._classify_copies(plan, report, exists)
         return plan
+
+    def _signature(self, article: Article):  # noqa: ANN202 - a datasketch MinHash
+        """MinHash of the article's text, computed once per run (a shared run plans twice)."""
+        if article.id not in self._signatures:
+            self._signatures[article.id] = signature(article.text)
+        return self._signatures[article.id]
 
     def _known(
         self,
@@ -259,7 +368,9 @@ class Indexer:
         size = 0
         for article in plan.new:
             try:
-                chunks = self.chunker.chunk(article)
+                chunks = self._chunked.get((article.id, article.title)) or self.chunker.chunk(
+                    article
+                )
             except ValueError as exc:  # e.g. a title that leaves no room for text
                 report.skipped.append(Skipped(article.origin, str(exc)))
                 for origin in plan.origins.pop(article.id, []):
@@ -278,7 +389,10 @@ class Indexer:
         if not pending:
             return
         texts = [embedding_text(a.title, c.text) for a, chunks in pending for c in chunks]
-        vectors = self.embedder.encode(texts)
+        self._embed(texts)
+        vectors = np.stack([self._vectors[t] for t in texts])
+        for text in texts:
+            self._vectors.pop(text, None)
         offset = 0
         for article, chunks in pending:
             part = vectors[offset : offset + len(chunks)]
@@ -349,6 +463,22 @@ class Indexer:
             origins = [o for o in record.origins if not gone(o)]
             duplicates = [d for d in record.duplicates if not gone(d.get("origin", ""))]
             self._update(records, record, origins, duplicates, report)
+
+
+def _merge(report: IngestReport, part: IngestReport) -> None:
+    """Add one commit's report to the run's (duplicates and skips once per origin)."""
+    report.added += part.added
+    report.updated += part.updated
+    report.unchanged += part.unchanged
+    report.relabelled += [i for i in part.relabelled if i not in report.relabelled]
+    report.removed += part.removed
+    report.repaired_chunks += part.repaired_chunks
+    report.chunks += part.chunks
+    report.tokens += part.tokens
+    seen = {d.origin for d in report.duplicates}
+    report.duplicates += [d for d in part.duplicates if d.origin not in seen]
+    skipped = {(s.origin, s.reason) for s in report.skipped}
+    report.skipped += [s for s in part.skipped if (s.origin, s.reason) not in skipped]
 
 
 def may_exist(path: str) -> bool:

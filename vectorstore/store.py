@@ -17,9 +17,11 @@ from platformdirs import user_cache_dir
 from ingest.chunking import embedding_text
 from ingest.errors import InvalidInputError, StoreBusyError, StoreError
 from ingest.models import Article
-from vectorstore.chroma_store import ChromaStore
+from vectorstore.chroma_store import WRITING, ChromaStore
+from vectorstore.lease import WriterLease
 from vectorstore.lexical import LexicalIndex
 from vectorstore.records import ArticleRecord, StoredChunk, day_number
+from vectorstore.shared_lexical import SharedLexical
 from vectorstore.terms import terms
 
 _SEGMENT = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
@@ -74,16 +76,39 @@ def _chroma_settings():  # noqa: ANN202
     return ChromaSettings(anonymized_telemetry=False, allow_reset=False)
 
 
+@dataclass(frozen=True)
+class ServerLeaseSettings:
+    """How writers share a server store (from qa.settings: writer_lease_s, writer_claim_s,
+    writer_wait_s, share_lexical_index)."""
+
+    lease_s: float = 30.0
+    claim_s: float = 1.0
+    wait_s: float = 300.0
+    share_lexical: bool = True
+
+
 class ArticleStore:
     """One store: Chroma holds the data; `snapshot()` gives what a request reads (the committed
     articles and a BM25 index in sync with them), and a few reads and writes complete it.
     Callers above the vectorstore layer use these, never `chroma` itself."""
 
-    def __init__(self, chroma: ChromaStore, lexical_dir: Path, lock_path: Path | None) -> None:
-        """`lock_path` is the single-writer lock of an embedded store; None for a server."""
+    def __init__(
+        self,
+        chroma: ChromaStore,
+        lexical_dir: Path,
+        lock_path: Path | None,
+        lease: WriterLease | None = None,
+        shared_lexical: SharedLexical | None = None,
+        writer_wait_s: float = 300.0,
+    ) -> None:
+        """`lock_path` is the single-writer lock of an embedded store; a server store has a
+        `lease` instead (None: writes are not serialised) and may share its BM25 index."""
         self.chroma = chroma
         self.lexical_dir = lexical_dir
         self.lock_path = lock_path
+        self.lease = lease
+        self.shared_lexical = shared_lexical
+        self.writer_wait_s = writer_wait_s
         self._snapshot: Snapshot | None = None
         self._failed_write = False  # a write failed on a full disk: reopen before the next
         self._guard = threading.Lock()
@@ -91,8 +116,15 @@ class ArticleStore:
     @property
     def orphan_grace(self) -> float:
         """How old uncommitted chunks must be before a run removes them: at once under the
-        embedded store's lock; after an hour on a server, where another client may be writing."""
-        return 0.0 if self.lock_path is not None else 3600.0
+        embedded store's lock or the server's writer lease (no other writer can be midway);
+        after an hour on a server without a lease, where another client may be writing."""
+        return 0.0 if self.lock_path is not None or self.lease is not None else 3600.0
+
+    @property
+    def shared(self) -> bool:
+        """Several processes may write (a server store with its writer lease): an ingest
+        embeds outside the lease and holds it only to commit each batch."""
+        return self.lease is not None
 
     @property
     def location(self) -> str:
@@ -130,12 +162,20 @@ class ArticleStore:
 
     @classmethod
     def open_server(
-        cls, host: str, port: int, name: str, model_name: str, timeout: float = 30.0
+        cls,
+        host: str,
+        port: int,
+        name: str,
+        model_name: str,
+        timeout: float = 30.0,
+        lease: ServerLeaseSettings | None = None,
     ) -> ArticleStore:
         """A store on a Chroma server; every request to it gives up after `timeout` seconds
-        (a frozen server is a StoreError, never a hang)."""
+        (a frozen server is a StoreError, never a hang). Writers take the store's writer
+        lease (vectorstore.lease), and the BM25 index is shared through the server."""
         import chromadb
 
+        lease = lease or ServerLeaseSettings()
         location = f"http://{host}:{port}"
         try:
             client = chromadb.HttpClient(host=host, port=port, settings=_chroma_settings())
@@ -144,17 +184,35 @@ class ArticleStore:
         except Exception as exc:
             raise StoreError(f"cannot reach the Chroma server at {location}: {exc}") from exc
         chroma = ChromaStore(client, name, model_name, location=location)
+        try:
+            writer = WriterLease(
+                client, f"{name}-writer", lease.lease_s, lease.claim_s, location=location
+            )
+            shared = SharedLexical(client, f"{name}-lexical") if lease.share_lexical else None
+        except (InvalidInputError, StoreError):
+            raise
+        except ValueError as exc:
+            raise InvalidInputError(f"invalid writer lease settings: {exc}") from None
+        except Exception as exc:
+            raise StoreError(f"cannot open the store at {location}: {exc}") from exc
         cache = Path(user_cache_dir("article-qa", appauthor=False))
-        return cls(chroma, cache / f"lexical-{host}-{port}-{name}", None)
+        lexical_dir = cache / f"lexical-{host}-{port}-{name}"
+        return cls(chroma, lexical_dir, None, writer, shared, lease.wait_s)
 
     @contextlib.contextmanager
     def writing(self) -> Iterator[None]:
-        """Hold the single-writer lock of an embedded store (a server serialises writes itself).
+        """Hold the single-writer lock of an embedded store, or a server store's writer lease.
 
-        Never waits: a store being written to raises StoreBusyError. Each call takes the lock
-        through a new FileLock (its own descriptor), so a second writer in this process, from
-        another ArticleStore, another thread or a nested call, is refused like another process.
+        The lock never waits: a store being written to raises StoreBusyError. Each call takes
+        the lock through a new FileLock (its own descriptor), so a second writer in this
+        process, from another ArticleStore, another thread or a nested call, is refused like
+        another process. The lease waits up to `writer_wait_s` (other writers hold it briefly,
+        per batch); while it is held every write checks it first.
         """
+        if self.lease is not None:
+            with self._leased():
+                yield
+            return
         if self.lock_path is None:
             yield
             return
@@ -179,6 +237,19 @@ class ArticleStore:
             raise
         finally:
             lock.release()
+
+    @contextlib.contextmanager
+    def _leased(self) -> Iterator[None]:
+        assert self.lease is not None
+        with self.lease.hold(self.writer_wait_s) as held:
+            self.chroma.before_write = held.check
+            try:
+                if held.needs_repair:  # a writer died or failed holding it: drop its leftovers
+                    self.chroma.repair(min_age=0.0)
+                    held.needs_repair = False
+                yield
+            finally:
+                self.chroma.before_write = None
 
     def wait_for_writer(self, timeout: float) -> None:
         """Block until no process writes to this embedded store (at most `timeout` seconds:
@@ -213,6 +284,10 @@ class ArticleStore:
         index = LexicalIndex.load(self.lexical_dir, revision)
         if index is not None:
             return index
+        if self.shared_lexical is not None:
+            index = self.shared_lexical.fetch(revision, self.lexical_dir)
+            if index is not None:
+                return index
         chunks = [c for c in self.chroma.all_chunks() if c.article_id in committed]
         index = LexicalIndex.build(
             [c.id for c in chunks],
@@ -222,6 +297,9 @@ class ArticleStore:
         )
         with contextlib.suppress(OSError):
             index.save(self.lexical_dir)
+        shared = self.shared_lexical is not None and not revision.startswith(WRITING)
+        if shared and self.chroma.revision == revision:  # nothing committed while it was built
+            self.shared_lexical.publish(index, current=revision)
         return index
 
     def article(self, article_id: str) -> Article | None:
@@ -255,6 +333,7 @@ class ArticleStore:
     def remove(self, article_id: str, dimension: int) -> None:
         """Delete an article and its chunks, under the writer lock."""
         with self.writing():
+            self.chroma.bump_revision(dimension, settled=False)
             self.chroma.delete_article(article_id)
             self.chroma.bump_revision(dimension)
 
