@@ -134,7 +134,10 @@ def _session(folder: Path, cache_dir: Path, variant: str) -> Any:
             session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
         except Exception:  # partial or corrupt: export again below
             session = None
-        if session is not None and session.get_modelmeta().custom_metadata_map.get(KEY_FIELD) == key:
+        if (
+            session is not None
+            and session.get_modelmeta().custom_metadata_map.get(KEY_FIELD) == key
+        ):
             return session
     from ingest.onnx_export import ensure_export  # imports torch: only when exporting
 

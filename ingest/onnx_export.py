@@ -66,12 +66,26 @@ def ensure_export(cache_dir: Path, model_dir: Path, variant: str) -> Path:
             # another process may have exported it while this one waited for the lock
             if target.is_file() and _has_key(target, key):
                 return target
-            _export(model_dir, variant, key, target)
+            _quietly(_export, model_dir, variant, key, target)
     except Timeout:
         raise InvalidInputError(
             f"another process has been exporting {target.name} for 15 minutes; try again"
         ) from None
     return target
+
+
+def _quietly(export, *args: object) -> None:  # noqa: ANN001
+    """Run `export`, undoing the logging set-up its tools do (a root handler printing DEBUG
+    lines of every library afterwards)."""
+    import logging
+
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    try:
+        export(*args)
+    finally:
+        root.handlers[:] = handlers
+        root.setLevel(level)
 
 
 def _has_key(path: Path, key: str) -> bool:
@@ -171,16 +185,11 @@ def _quantize(fused: Path, out: Path) -> None:
     import onnx
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
-    root = logging.getLogger()
-    level = root.level
-    root.setLevel(logging.ERROR)  # "consider pre-processing first": not needed for this graph
-    try:
-        quantize_dynamic(
-            str(fused),
-            str(out),
-            weight_type=QuantType.QInt8,
-            per_channel=True,
-            extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT},
-        )
-    finally:
-        root.setLevel(level)
+    logging.getLogger().setLevel(logging.ERROR)  # "consider pre-processing": not for this graph
+    quantize_dynamic(
+        str(fused),
+        str(out),
+        weight_type=QuantType.QInt8,
+        per_channel=True,
+        extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT},
+    )
