@@ -48,7 +48,10 @@ def _ingest(engine, source: Path) -> dict[str, object]:  # noqa: ANN001
     t0 = time.perf_counter()
     report = engine.ingest([source], progress=True)
     ingest_s = time.perf_counter() - t0
-    figures: dict[str, object] = {"ingest_summary": report.summary().splitlines()[0]}
+    figures: dict[str, object] = {
+        "embedding_backend": engine.embedder.backend,
+        "ingest_summary": report.summary().splitlines()[0],
+    }
     if report.added:
         texts = [a.text for a in (engine.article(i) for i in report.added)]
         article_pieces = sum(engine.embedder.count_tokens(texts))
