@@ -126,8 +126,9 @@ class Embedder:
                 folder = Path(resolve_model_path(self.model_name))
                 if not folder.is_dir():
                     raise InvalidInputError(
-                        f"the {self.backend} backend needs a local model folder; "
-                        f"{self.model_name!r} is not one (use embedding_backend torch)"
+                        f"cannot load embedding model {self.model_name!r}: the {self.backend} "
+                        "backend needs a local sentence-transformers folder (for a hub id, "
+                        "use embedding_backend torch)"
                     )
                 variant = "int8" if self.backend == "onnx-int8" else "fp32"
                 self._onnx = OnnxEncoder(folder, self.cache_dir, variant, self.batch_size)
