@@ -392,6 +392,7 @@ def run_meta(engine: QAEngine, dataset: str, corpus: list[str] | None) -> dict[s
         "corpus": corpus,
         "store": engine.store.location,
         "embedding_model": engine.settings.embedding_model,
+        "embedding_backend": engine.embedder.backend,
         "articles": len(engine.articles()),
         "created": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
     }

@@ -16,9 +16,12 @@ earliest added), so the results are those of the scan.
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
 import numpy as np
-from datasketch import LeanMinHash, MinHash, MinHashLSH
+
+if TYPE_CHECKING:  # datasketch imports scipy.integrate (0.5 s): only when ingesting
+    from datasketch import LeanMinHash, MinHash
 
 N_HASHES = 64
 SHINGLE = 5
@@ -40,6 +43,8 @@ def shingles(text: str) -> set[bytes]:
 
 def signature(text: str) -> LeanMinHash:
     """MinHash signature (N_HASHES values) of the text's word 5-shingles."""
+    from datasketch import LeanMinHash, MinHash
+
     sketch = MinHash(num_perm=N_HASHES, seed=SEED, scheme=SCHEME)
     sketch.update_batch(list(shingles(text)))
     return LeanMinHash(sketch)
@@ -59,6 +64,8 @@ def decode(text: str) -> LeanMinHash | None:
         return None
     if values.shape != (N_HASHES,):
         return None
+    from datasketch import LeanMinHash
+
     return LeanMinHash(seed=SEED, hashvalues=values.astype(np.uint32), scheme=SCHEME)
 
 
@@ -80,6 +87,8 @@ class NearDuplicateIndex:
     """Signatures of stored articles; finds the most similar one above a Jaccard threshold."""
 
     def __init__(self, threshold: float) -> None:
+        from datasketch import MinHashLSH
+
         self.threshold = threshold
         self._lsh = MinHashLSH(threshold=threshold, num_perm=N_HASHES, params=lsh_bands(threshold))
         self._sigs: dict[str, MinHash] = {}

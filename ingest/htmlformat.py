@@ -16,7 +16,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import trafilatura
 from lxml import html as lxml_html
 
 from ingest.footers import footer_authors
@@ -69,6 +68,8 @@ def _source(sitename: str | None, url: str | None) -> str | None:
 
 
 def _extract(html: str) -> Any:
+    import trafilatura  # seconds to import: only when an HTML page is read, never for a question
+
     return trafilatura.bare_extraction(
         html,
         with_metadata=True,

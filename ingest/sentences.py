@@ -6,9 +6,13 @@ that llama-index ships (NLTK's punkt_tab, English) finds the boundaries, with a 
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import importlib.util
 import re
+import sys
+import types
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Protocol
 
@@ -31,18 +35,39 @@ def _llama_index_nltk_cache() -> Path | None:
     return None
 
 
+@contextlib.contextmanager
+def _nltk_without_init() -> Iterator[None]:
+    """Import modules of nltk without running the package's __init__, which imports all of nltk
+    (and scikit-learn and scipy where they are installed: seconds on a question's path). The
+    stand-in package and the modules loaded under it are dropped afterwards (objects made from
+    them keep working): a later `import nltk` loads the real package, as usual."""
+    spec = importlib.util.find_spec("nltk")
+    if "nltk" in sys.modules or spec is None or not spec.submodule_search_locations:
+        yield
+        return
+    stand_in = types.ModuleType("nltk")
+    stand_in.__path__ = list(spec.submodule_search_locations)
+    sys.modules["nltk"] = stand_in
+    try:
+        yield
+    finally:
+        for name in [n for n in sys.modules if n == "nltk" or n.startswith("nltk.")]:
+            del sys.modules[name]
+
+
 @functools.cache
 def _punkt() -> _SpanTokenizer | None:
-    import nltk
-    from nltk.tokenize.punkt import PunktTokenizer
+    with _nltk_without_init():
+        from nltk.data import path as data_path
+        from nltk.tokenize.punkt import PunktTokenizer
 
-    cache = _llama_index_nltk_cache()
-    if cache is not None and str(cache) not in nltk.data.path:
-        nltk.data.path.append(str(cache))
-    try:
-        return PunktTokenizer("english")
-    except LookupError:
-        return None
+        cache = _llama_index_nltk_cache()
+        if cache is not None and str(cache) not in data_path:
+            data_path.append(str(cache))
+        try:
+            return PunktTokenizer("english")
+        except LookupError:
+            return None
 
 
 def _paragraph_spans(text: str, start: int, end: int) -> list[tuple[int, int]]:

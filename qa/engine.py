@@ -11,8 +11,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ingest.chunking import Chunker
-from ingest.embedder import Embedder
-from ingest.errors import InvalidInputError, StoreBusyError
+from ingest.embedder import Embedder, vector_kind
+from ingest.errors import InvalidInputError, ModelMismatchError, StoreBusyError
 from ingest.models import Article
 from ingest.readers import read_paths
 from qa.compound import merge, split_question
@@ -39,8 +39,31 @@ class ArticleNotFoundError(InvalidInputError, KeyError):
         return str(self.args[0]) if self.args else "article not found"
 
 
+def make_embedder(settings: Settings, backend: str | None = None) -> Embedder:
+    """The embedder of `settings`, in `backend` (default: the configured one; "auto" is the
+    store's to resolve: see `ArticleStore.open_local`)."""
+    backend = backend or settings.embedding_backend
+    if backend == "auto":
+        from ingest.embedder import DEFAULT_BACKEND
+
+        backend = DEFAULT_BACKEND
+    return Embedder(
+        settings.embedding_model,
+        settings.device,
+        settings.embed_batch_size,
+        backend=backend,
+        cache_dir=settings.onnx_cache_path,
+    )
+
+
 class QAEngine:
     def __init__(self, settings: Settings, store: ArticleStore, embedder: Embedder) -> None:
+        if vector_kind(embedder.backend) != vector_kind(store.embedding_backend):
+            raise ModelMismatchError(
+                f"the store at {store.location} is read and written with embedding backend "
+                f"{store.embedding_backend!r}, but the embedder is {embedder.backend!r}: "
+                "their vectors differ"
+            )
         self.settings = settings
         self.store = store
         self.embedder = embedder
@@ -93,7 +116,6 @@ class QAEngine:
             settings = load_settings(**overrides)
         elif overrides:
             settings = load_settings(**{**settings.model_dump(), **overrides})
-        embedder = Embedder(settings.embedding_model, settings.device, settings.embed_batch_size)
         if settings.chroma_host:
             article_store = ArticleStore.open_server(
                 settings.chroma_host,
@@ -107,12 +129,18 @@ class QAEngine:
                     settings.writer_wait_s,
                     settings.share_lexical_index,
                 ),
+                backend=settings.embedding_backend,
             )
         else:
             article_store = ArticleStore.open_local(
-                settings.store_path, settings.collection, settings.embedding_model
+                settings.store_path,
+                settings.collection,
+                settings.embedding_model,
+                backend=settings.embedding_backend,
             )
-        return cls(settings, article_store, embedder)
+        return cls(
+            settings, article_store, make_embedder(settings, article_store.embedding_backend)
+        )
 
     # ---- corpus ------------------------------------------------------------------------------
     def ingest(
@@ -183,6 +211,7 @@ class QAEngine:
             **self.store.stats(),
             "collection": self.settings.collection,
             "embedding_model": self.settings.embedding_model,
+            "embedding_backend": self.embedder.backend,
         }
 
     # ---- questions ---------------------------------------------------------------------------

@@ -49,6 +49,11 @@ class Settings(BaseSettings):
     store_wait_s: float = 120.0  # first use of an empty store: wait this long for a writer
     collection: str = "articles"
     embedding_model: str = DEFAULT_MODEL
+    # torch (sentence-transformers), onnx (ONNX Runtime, the same vectors as torch) or onnx-int8
+    # (int8 weights: the fastest; other vectors); auto: the kind that wrote the store, onnx-int8
+    # for a new one (see ingest/embedder.py)
+    embedding_backend: Literal["auto", "torch", "onnx", "onnx-int8"] = "auto"
+    onnx_cache_path: Path | None = None  # exported ONNX models; default: the user cache folder
     device: str = "cpu"
     embed_batch_size: int = 32
     chunk_tokens: int = (

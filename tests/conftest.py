@@ -11,7 +11,7 @@ import pytest
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 from ingest.embedder import Embedder  # noqa: E402
-from qa.engine import QAEngine  # noqa: E402
+from qa.engine import QAEngine, make_embedder  # noqa: E402
 from qa.settings import load_settings  # noqa: E402
 from vectorstore.store import ArticleStore  # noqa: E402
 
@@ -21,8 +21,7 @@ CORPUS = ROOT / "data" / "articles"
 
 @pytest.fixture(scope="session")
 def embedder() -> Embedder:
-    settings = load_settings()
-    return Embedder(settings.embedding_model, settings.device, settings.embed_batch_size)
+    return make_embedder(load_settings())
 
 
 @pytest.fixture(scope="session")
@@ -31,7 +30,9 @@ def make_engine(embedder: Embedder) -> Callable[..., QAEngine]:
 
     def make(path: Path, **overrides: object) -> QAEngine:
         settings = load_settings(store_path=path, **overrides)
-        store = ArticleStore.open_local(path, settings.collection, settings.embedding_model)
+        store = ArticleStore.open_local(
+            path, settings.collection, settings.embedding_model, backend=embedder.backend
+        )
         return QAEngine(settings, store, embedder)
 
     return make

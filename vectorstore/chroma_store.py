@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 
 import numpy as np
 
-from ingest.embedder import canonical_model_name
+from ingest.embedder import DEFAULT_BACKEND, canonical_model_name, preferred_backend, vector_kind
 from ingest.errors import ArticleQAError, ModelMismatchError, StoreError
 from ingest.models import Article, Chunk
 from vectorstore.records import (
@@ -75,16 +75,43 @@ def _guarded(method: Callable[..., T]) -> Callable[..., T]:
 PAGE = 2000
 
 
+def written_by(meta: dict[str, Any]) -> str | None:
+    """The embedding backend that wrote a store's vectors: its stamp; a store written before
+    backends were stamped was written by torch; None for a store nothing was written to."""
+    if meta.get("embedding_backend"):
+        return str(meta["embedding_backend"])
+    return "torch" if meta.get("embedding_model") else None
+
+
 class ChromaStore:
-    def __init__(self, client: Any, name: str, model_name: str, location: str) -> None:
+    def __init__(
+        self, client: Any, name: str, model_name: str, location: str, backend: str = "auto"
+    ) -> None:
+        """`backend`: the embedding backend of this process, or "auto": the fastest one of the
+        kind that wrote the store (see `ingest.embedder`), the default for a new store."""
         self.client = client
         self.name = name
         self.model_name = model_name
         self.location = location
         # called before every write: the server store's writer lease checks it still holds
         self.before_write: Callable[[], None] | None = None
+        self.backend = backend
         self._chunks = self._collection(f"{name}-chunks")
         self._articles = self._collection(f"{name}-articles")
+        if self.backend == "auto":
+            self.backend = preferred_backend(
+                written_by(self._chunks.metadata or {}) or DEFAULT_BACKEND
+            )
+
+    def _check_backend(self, meta: dict[str, Any]) -> None:
+        """Vectors of another kind must not be mixed in, nor searched with this backend's."""
+        stamped = written_by(meta)
+        if stamped and self.backend != "auto" and vector_kind(stamped) != vector_kind(self.backend):
+            raise ModelMismatchError(
+                f"the store at {self.location} was written by embedding backend {stamped!r}, "
+                f"but the configured backend is {self.backend!r}: their vectors differ; use "
+                f"{stamped!r} (or auto) in ARTICLE_QA_EMBEDDING_BACKEND, or another store"
+            )
 
     def _collection(self, full_name: str) -> Any:
         """Open or create a collection. A new one is not stamped with the model yet: the first
@@ -109,6 +136,7 @@ class ChromaStore:
                 f"(dimension {(collection.metadata or {}).get('embedding_dim', '?')}), but the "
                 f"configured model is {self.model_name!r}; use the same model or another store"
             )
+        self._check_backend(collection.metadata or {})
         return collection
 
     def _may_write(self) -> None:
@@ -119,7 +147,9 @@ class ChromaStore:
     @_guarded
     def _meta(self) -> dict[str, Any]:
         self._chunks = self.client.get_collection(f"{self.name}-chunks", embedding_function=None)
-        return dict(self._chunks.metadata or {})
+        meta = dict(self._chunks.metadata or {})
+        self._check_backend(meta)  # another process may have written first since the open
+        return meta
 
     @property
     def revision(self) -> str:
@@ -146,6 +176,7 @@ class ChromaStore:
         meta.update(
             embedding_dim=dimension,
             embedding_model=canonical_model_name(self.model_name),
+            embedding_backend=written_by(meta) or self.backend,
             revision=("" if settled else WRITING) + uuid.uuid4().hex,
         )
         meta.pop("hnsw:space", None)

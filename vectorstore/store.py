@@ -52,7 +52,7 @@ def _set_timeout(client: object, seconds: float) -> None:
     session.timeout = httpx.Timeout(seconds)
 
 
-def _open_chroma(path: Path, name: str, model_name: str) -> ChromaStore:
+def _open_chroma(path: Path, name: str, model_name: str, backend: str) -> ChromaStore:
     """Chroma on a store folder. A new store is created under a lock: processes that create the
     same store at once race in chromadb's schema set-up ("table collections already exists")."""
     import chromadb
@@ -61,7 +61,7 @@ def _open_chroma(path: Path, name: str, model_name: str) -> ChromaStore:
         path.mkdir(parents=True, exist_ok=True)
         with FileLock(path / ".article-qa.create.lock", timeout=120, is_singleton=False):
             client = chromadb.PersistentClient(path=str(path), settings=_chroma_settings())
-            return ChromaStore(client, name, model_name, location=str(path))
+            return ChromaStore(client, name, model_name, location=str(path), backend=backend)
     except (InvalidInputError, StoreError):
         raise
     except Timeout:
@@ -130,9 +130,17 @@ class ArticleStore:
     def location(self) -> str:
         return self.chroma.location
 
-    @classmethod
-    def open_local(cls, path: Path, name: str, model_name: str) -> ArticleStore:
+    @property
+    def embedding_backend(self) -> str:
+        """The embedding backend this store is read and written with (never "auto")."""
+        return self.chroma.backend
 
+    @classmethod
+    def open_local(
+        cls, path: Path, name: str, model_name: str, backend: str = "auto"
+    ) -> ArticleStore:
+        """`backend`: the embedding backend, or "auto": the one that wrote the store (see
+        `ChromaStore`); `embedding_backend` says which it is once open."""
         path = Path(path).expanduser()
         if path.exists() and not path.is_dir():
             raise InvalidInputError(f"store path is not a folder: {path}")
@@ -143,7 +151,7 @@ class ArticleStore:
                 "its database chroma.sqlite3: restore that file from a backup, or use another "
                 "(empty) store folder; nothing was changed"
             )
-        chroma = _open_chroma(path, name, model_name)
+        chroma = _open_chroma(path, name, model_name, backend)
         return cls(chroma, path / f"lexical-{name}", path / ".article-qa.lock")
 
     def _reopen(self, stop: bool = False) -> None:
@@ -158,7 +166,8 @@ class ArticleStore:
         if stop and old is not None:
             with contextlib.suppress(Exception):
                 old.stop()
-        self.chroma = _open_chroma(path, self.chroma.name, self.chroma.model_name)
+        chroma = self.chroma
+        self.chroma = _open_chroma(path, chroma.name, chroma.model_name, chroma.backend)
 
     @classmethod
     def open_server(
@@ -169,6 +178,7 @@ class ArticleStore:
         model_name: str,
         timeout: float = 30.0,
         lease: ServerLeaseSettings | None = None,
+        backend: str = "auto",
     ) -> ArticleStore:
         """A store on a Chroma server; every request to it gives up after `timeout` seconds
         (a frozen server is a StoreError, never a hang). Writers take the store's writer
@@ -183,7 +193,7 @@ class ArticleStore:
             client.heartbeat()
         except Exception as exc:
             raise StoreError(f"cannot reach the Chroma server at {location}: {exc}") from exc
-        chroma = ChromaStore(client, name, model_name, location=location)
+        chroma = ChromaStore(client, name, model_name, location=location, backend=backend)
         try:
             writer = WriterLease(
                 client, f"{name}-writer", lease.lease_s, lease.claim_s, location=location

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from ingest.embedder import Embedder
-from qa.engine import QAEngine
+from qa.engine import QAEngine, make_embedder
 from qa.settings import load_settings
 from qa.types import Answer
 from vectorstore.store import ArticleStore
@@ -95,8 +95,7 @@ class Context:
     @functools.cached_property
     def embedder(self) -> Embedder:
         """The one embedding model of this process, shared by every engine it opens."""
-        settings = load_settings()
-        embedder = Embedder(settings.embedding_model, settings.device, settings.embed_batch_size)
+        embedder = make_embedder(load_settings())
         embedder.encode(["warm up"])
         return embedder
 
@@ -108,7 +107,9 @@ class Context:
     def engine(self, store: Path, **overrides: Any) -> QAEngine:
         """An engine on an embedded store, sharing this process's model."""
         settings = load_settings(store_path=store, **overrides)
-        opened = ArticleStore.open_local(store, settings.collection, settings.embedding_model)
+        opened = ArticleStore.open_local(
+            store, settings.collection, settings.embedding_model, backend=self.embedder.backend
+        )
         return QAEngine(settings, opened, self.embedder)
 
     def server_engine(self, port: int, collection: str) -> QAEngine:
@@ -120,7 +121,12 @@ class Context:
             chroma_timeout_s=SERVER_TIMEOUT_S,
         )
         opened = ArticleStore.open_server(
-            LOCAL, port, collection, settings.embedding_model, settings.chroma_timeout_s
+            LOCAL,
+            port,
+            collection,
+            settings.embedding_model,
+            settings.chroma_timeout_s,
+            backend=self.embedder.backend,
         )
         return QAEngine(settings, opened, self.embedder)
 

@@ -50,6 +50,39 @@ def test_a_command_line_question_never_imports_the_ui(tmp_path: Path) -> None:
     assert "loaded: []" in result.stdout and "articles: 0" in result.stdout
 
 
+def test_a_question_in_the_onnx_backends_imports_no_torch(tmp_path: Path, embedder) -> None:  # noqa: ANN001
+    """The query path needs onnxruntime, tokenizers and numpy: no torch, transformers or
+    sentence-transformers (seconds to import), nor the libraries only ingest uses."""
+    embedder.encode(["the export is made (with torch) before, as by a first ingest"])
+    code = (
+        "import sys, app\n"
+        "status = app.cli(['ask', 'How much did Türkiye pay for the S-400 systems?'])\n"
+        "heavy = ('torch', 'transformers', 'sentence_transformers', 'onnx')\n"
+        "print('loaded:', [m for m in heavy if m in sys.modules])\n"
+        "ingest = ('gradio', 'sklearn', 'trafilatura', 'datasketch', 'llama_index.core')\n"
+        "print('ingest:', [m for m in ingest if m in sys.modules])\n"
+        "sys.exit(status)\n"
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ARTICLE_QA_")}
+    env.update(
+        ARTICLE_QA_STORE_PATH=str(tmp_path / "store"),
+        ARTICLE_QA_ONNX_CACHE_PATH=str(embedder.cache_dir),
+        HF_HUB_OFFLINE="1",
+    )
+    for new in (True, False):  # a new store (the sample corpus is ingested first), an existing one
+        result = subprocess.run(
+            [sys.executable, "-c", code],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        assert result.returncode == 0, result.stderr
+        assert "$2.5 billion" in result.stdout and "loaded: []" in result.stdout
+        assert new or "ingest: []" in result.stdout
+
+
 def test_serve_passes_the_answer_mode_options_on(monkeypatch: pytest.MonkeyPatch) -> None:
     seen: list[tuple] = []
     monkeypatch.setattr(app, "launch", lambda *args: seen.append(args))

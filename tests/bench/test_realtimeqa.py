@@ -66,6 +66,11 @@ def test_the_benchmark_measures_recall_containment_and_latency(sliced) -> None: 
         assert case["contained"] == (
             not case["abstained"] and contains(case["answer"], case["gold"])
         )
+    recall, cases = _ask_all(engine, questions, no_as_of=False, recall_only=True)
+    assert {k: recall[k] for k in ("recall_at_1", "recall_at_5")} == {
+        k: figures[k] for k in ("recall_at_1", "recall_at_5")
+    }
+    assert "answer_containment" not in recall and len(cases) == QUESTIONS
 
 
 def test_the_eval_loader_reads_questions_as_dated_cases(sliced, embedder) -> None:  # noqa: ANN001
