@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import sys
 from collections import defaultdict
 from pathlib import Path
@@ -120,6 +119,12 @@ def _abstention_rows(
     return np.array(x), np.array(y)
 
 
+def _has_gold(example: dict) -> bool:
+    """Whether the example's question came with a gold answer to find in its sentences (the
+    bundled calibration questions say only whether they are answerable)."""
+    return example.get("gold", example["source"] != "bundled")
+
+
 def _report(examples: list[dict], predictions: list[tuple[bool, bool]]) -> dict[str, dict]:
     """Per source: top-1 holds (answerable), answered right, abstained when unanswerable."""
     by: dict[str, list] = defaultdict(list)
@@ -127,7 +132,7 @@ def _report(examples: list[dict], predictions: list[tuple[bool, bool]]) -> dict[
         by[e["source"]].append((e, p))
     report = {}
     for source, items in sorted(by.items()):
-        answerable = [p for e, p in items if e["answerable"]]
+        answerable = [p for e, p in items if e["answerable"] and _has_gold(e)]
         other = [p for e, p in items if not e["answerable"]]
         report[source] = {
             "questions": len(items),
@@ -164,20 +169,22 @@ def _cross_validate(examples: list[dict]) -> dict[str, dict]:
     return _report(examples, predictions)  # type: ignore[arg-type]
 
 
-def _baseline(examples: list[dict]) -> dict[str, dict] | None:
-    """The hand-weighted score and the earlier abstention model (qa/abstention.json), on the
-    same examples; None once that model is gone."""
-    path = ROOT / "qa" / "abstention.json"
-    if not path.exists():
-        return None
-    old = json.loads(path.read_text())
+def _baseline(examples: list[dict]) -> dict[str, dict]:
+    """The shipped models (qa/answerer_model.json) on the same examples: the best candidate
+    by the score it had when collected, the shipped abstention model on it."""
+    from qa.answerer_model import AnswererModel
+
+    shipped = AnswererModel.load()
     predictions = []
     for e in examples:
-        best = max(e["candidates"], key=lambda c: c["features"]["score"])
-        z = old["intercept"] + sum(
-            w * best["features"].get(n, 0.0) for n, w in old["coefficients"].items()
+        ranked = sorted(e["candidates"], key=lambda c: -c["features"]["score"])
+        best = ranked[0]
+        margin = (
+            best["features"]["score"] - ranked[1]["features"]["score"] if len(ranked) > 1 else 5.0
         )
-        predictions.append((bool(best["holds"]), 1 / (1 + math.exp(-z)) >= old["threshold"]))
+        features = best["features"] | {"logit": best["features"]["score"], "margin": margin}
+        answers = shipped.answer_probability(features) >= shipped.threshold
+        predictions.append((bool(best["holds"]), answers))
     return _report(examples, predictions)
 
 
@@ -187,7 +194,7 @@ def fit(args: argparse.Namespace) -> int:
         print(missing, file=sys.stderr)
         return 2
     examples = [e for e in _load(args.examples) if e["candidates"]]
-    print("baseline (hand weights, old abstention):")
+    print("shipped models (qa/answerer_model.json):")
     print(json.dumps(_baseline(examples), indent=1))
     cv = _cross_validate(examples)
     print(f"cross-validated ({FOLDS} folds by question):")

@@ -87,7 +87,7 @@ def _calibration(engine) -> Iterator[dict]:  # noqa: ANN001
         query = contextualize(row["question"], history)
         found = _candidates(engine, row["question"], query, None, "", None)
         yield {"source": "bundled", "id": str(n), "answerable": row["answerable"],
-               "candidates": found}  # fmt: skip
+               "gold": False, "candidates": found}  # fmt: skip
 
 
 def collect(args: argparse.Namespace) -> int:
