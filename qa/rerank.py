@@ -1,6 +1,8 @@
-"""Second-stage ranking of retrieved passages, one per article, by evidence a whole-chunk score
-blurs: whether one sentence of the passage holds the question's words together, whether the
-headline does, and, when the question gives no date, how recent the report is among those found.
+"""Second-stage ranking of the passages retrieved for a question asked without a date, by
+evidence a whole-chunk score blurs: whether one sentence of the passage holds the question's
+words together, whether the headline does, and how recent the report is among those found.
+(With an as_of date the fused score already carries a recency prior, and this rerank measured
+no better there.)
 """
 
 from __future__ import annotations
@@ -52,11 +54,10 @@ def rerank(
     passages: Sequence[Passage],
     idf: Callable[[str], float],
     weights: RerankWeights,
-    has_date: bool,
 ) -> list[Passage]:
     """`passages` (best first by fused score) reordered by fused score plus the features above;
-    `has_date`: the request has an as_of date, whose recency prior is already in the fused score.
-    An undated passage gets the mean recency of the dated ones: no date is neither old nor new.
+    for a question asked without a date. An undated passage gets the mean recency of the dated
+    ones: no date is neither old nor new.
     Each passage keeps its fused score; the order carries the rerank."""
     if len(passages) < 2:
         return list(passages)
@@ -74,7 +75,7 @@ def rerank(
         score = passage.score / top
         score += weights.sentence * best_sentence_share(passage.text, question_weights)
         score += weights.title * term_share(set(terms(passage.title or "")), question_weights)
-        if not has_date and newest is not None:
+        if newest is not None:
             score += weights.recency * recency[day]
         return score
 

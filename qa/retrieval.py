@@ -110,9 +110,9 @@ class HybridRetriever:
             )
             if len(passages) == max(top_k, self.pool):
                 break
-        ranked = rerank(
-            query, passages, lexical.idf, self.rerank_weights, has_date=limit is not None
-        )
+        if limit is not None:  # dated: the recency prior above already orders the reports
+            return passages[:top_k]
+        ranked = rerank(query, passages, lexical.idf, self.rerank_weights)
         return ranked[:top_k]
 
     @staticmethod

@@ -1,0 +1,67 @@
+"""The second-stage rerank of passages retrieved without a date."""
+
+from __future__ import annotations
+
+import pytest
+
+from ingest.models import ArticleMeta
+from qa.rerank import RerankWeights, best_sentence_share, rerank
+from qa.types import Passage
+
+
+def passage(chunk_id: str, text: str, score: float = 1.0, title: str = "", day: str | None = None):  # noqa: ANN201
+    meta = ArticleMeta(title=title, published=day)
+    return Passage(chunk_id, chunk_id, meta, text, 0, len(text), score)
+
+
+def idf(term: str) -> float:
+    return 1.0
+
+
+SENTENCE_ONLY = RerankWeights(sentence=1.0, title=0.0, recency=0.0)
+
+
+def test_a_sentence_holding_the_question_words_together_moves_up() -> None:
+    spread = passage("spread", "The council met on Monday. Its budget for the library grew.")
+    together = passage("together", "The council approved the library budget. It met on Monday.")
+    question = "Did the council approve the library budget?"
+    assert best_sentence_share(together.text, {"council": 1, "approv": 1}) == 1.0
+    ranked = rerank(question, [spread, together], idf, SENTENCE_ONLY)
+    assert [p.chunk_id for p in ranked] == ["together", "spread"]
+
+
+def test_the_fused_score_still_counts() -> None:
+    weak = passage("weak", "The council approved the library budget.", score=0.2)
+    strong = passage("strong", "The council met.", score=1.0)
+    ranked = rerank("Did the council approve the budget?", [weak, strong], idf, SENTENCE_ONLY)
+    assert ranked[0].chunk_id == "strong"  # 1.0 + 1/3 beats 0.2 + 1
+
+
+def test_the_later_report_is_preferred_and_an_undated_one_is_neutral() -> None:
+    weights = RerankWeights(sentence=0.0, title=0.0, recency=0.5, half_life=30.0)
+    old = passage("old", "Fares rise.", day="2024-01-01")
+    new = passage("new", "Fares rise.", day="2024-06-01")
+    undated = passage("undated", "Fares rise.", score=1.0)
+    ranked = [p.chunk_id for p in rerank("Do fares rise?", [old, undated, new], idf, weights)]
+    assert ranked == ["new", "undated", "old"]  # undated gets the mean of the dated ones
+
+
+def test_weights_are_validated() -> None:
+    with pytest.raises(ValueError, match="recency must be >= 0, got -1"):
+        RerankWeights(recency=-1)
+    with pytest.raises(ValueError, match="half_life must be > 0, got 0"):
+        RerankWeights(half_life=0)
+
+
+def test_with_a_date_the_fused_order_is_kept(engine) -> None:  # noqa: ANN001
+    question = "When did Putin and Erdogan meet?"
+    dated = engine.retriever.retrieve(question, 3, as_of="2026-01-01", per_article=2)
+    engine.retriever.rerank_weights, saved = (
+        RerankWeights(5.0, 5.0, 5.0),
+        engine.retriever.rerank_weights,
+    )
+    try:
+        again = engine.retriever.retrieve(question, 3, as_of="2026-01-01", per_article=2)
+    finally:
+        engine.retriever.rerank_weights = saved
+    assert [p.chunk_id for p in again] == [p.chunk_id for p in dated]
