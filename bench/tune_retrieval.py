@@ -16,7 +16,6 @@ from __future__ import annotations
 import argparse
 import itertools
 import json
-import math
 import sys
 from dataclasses import replace
 from pathlib import Path
@@ -58,42 +57,27 @@ def _pools(engine, questions: list[dict]) -> list[tuple[str, list, set[str]]]:  
     return pools
 
 
-def _features(pools, idf) -> list[tuple[list[tuple[float, float, float, int]], list[bool]]]:  # noqa: ANN001
-    """Per question, per passage: (fused score share, best-sentence share, title share, day)."""
-    from qa.rerank import best_sentence_share, term_share
-    from vectorstore.records import day_number
-    from vectorstore.terms import terms
+def _features(pools, idf) -> list[tuple[list, list[bool]]]:  # noqa: ANN001
+    """Per question: the rerank's evidence of each passage of its pool, and which are gold."""
+    from qa.rerank import evidence
 
-    out = []
-    for question, pool, gold, urls in pools:
-        weights = {t: idf(t) for t in dict.fromkeys(terms(question))}
-        top = max((p.score for p in pool), default=1.0) or 1.0
-        rows = [
-            (
-                p.score / top,
-                best_sentence_share(p.text, weights),
-                term_share(set(terms(p.title or "")), weights),
-                day_number(p.published),
-            )
-            for p in pool
-        ]
-        out.append((rows, [bool(urls.get(p.article_id, set()) & gold) for p in pool]))
-    return out
+    return [
+        (
+            evidence(question, pool, idf),
+            [bool(urls.get(p.article_id, set()) & gold) for p in pool],
+        )
+        for question, pool, gold, urls in pools
+    ]
 
 
-def _recall(features, w) -> tuple[float, float]:  # noqa: ANN001
-    """Recall@1/@5 of the rerank with weights `w`: the same sum as qa.rerank.rerank."""
+def _recall(features, weights) -> tuple[float, float]:  # noqa: ANN001
+    """Recall@1/@5 of the rerank with `weights` (qa.rerank.values over the saved evidence)."""
+    from qa.rerank import values
+
     hit1 = hit5 = 0
-    for rows, gold in features:
-        dated = [r[3] for r in rows if r[3] >= 0]
-        newest = max(dated, default=0)
-        rec = {d: math.exp(-(newest - d) / w.half_life) for d in dated}
-        mean = sum(rec.values()) / len(rec) if rec else 0.0
-        values = [
-            r[0] + w.sentence * r[1] + w.title * r[2] + w.recency * rec.get(r[3], mean)
-            for r in rows
-        ]
-        order = sorted(range(len(rows)), key=lambda i: -values[i])[:5]
+    for found, gold in features:
+        scores = values(found, weights)
+        order = sorted(range(len(found)), key=lambda i: -scores[i])[:5]
         hit1 += bool(order and gold[order[0]])
         hit5 += any(gold[i] for i in order)
     return round(hit1 / len(features), 3), round(hit5 / len(features), 3)

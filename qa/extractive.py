@@ -73,6 +73,7 @@ class Candidate:
     start: int  # offsets into the article text
     end: int
     text: str
+    lead: bool = False  # the article's first sentence
 
 
 @dataclass
@@ -93,13 +94,11 @@ class _Context:
     profile: QuestionProfile
     question_terms: float
     top_score: float
-    firsts: dict[str, int]  # chunk id -> where its passage's first sentence starts
     said_terms: set[str]
 
     def features(self, c: Candidate, vector: np.ndarray, words: set[str]) -> dict[str, float]:
         """The features of one sentence that need no other candidate."""
         title_terms = set(terms(c.passage.title or ""))
-        lead = c.passage.start == 0 and c.start == self.firsts[c.passage.chunk_id]
         kind = offers(self.kind, c.text, self.question)
         return {
             **self.profile.offers(c.text),
@@ -113,7 +112,7 @@ class _Context:
             "novelty": novelty(c.text, self.question),
             "short": 1.0 if len(c.text.split()) < 6 else 0.0,
             "words": min(len(c.text.split()), 60) / 60,
-            "lead": 1.0 if lead else 0.0,
+            "lead": 1.0 if c.lead else 0.0,
             "title_overlap": len(words & title_terms) / (len(words) or 1),
             "repeated": 1.0 if _repeats(words, self.said_terms) else 0.0,
         }
@@ -198,12 +197,13 @@ class ExtractiveAnswerer:
         seen: set[tuple[str, int, int]] = set()
         found = []
         for rank, passage in enumerate(passages):
-            for s, e in sentence_spans(passage.text):
+            for i, (s, e) in enumerate(sentence_spans(passage.text)):
                 key = (passage.article_id, passage.start + s, passage.start + e)
                 if key in seen or not passage.is_content(s, e):
                     continue
                 seen.add(key)
-                found.append(Candidate(passage, rank, key[1], key[2], passage.text[s:e]))
+                lead = passage.start == 0 and i == 0
+                found.append(Candidate(passage, rank, key[1], key[2], passage.text[s:e], lead))
         return _without_repeats(found)
 
     def score(
@@ -249,7 +249,6 @@ class ExtractiveAnswerer:
             profile=QuestionProfile.of(question),
             question_terms=float(len(query_terms)),  # the words coverage and support are over
             top_score=max((p.score for p in passages), default=0.0) or 1.0,
-            firsts={p.chunk_id: _first_start(p) for p in passages},
             said_terms=said_terms,
         )
         scored = []
@@ -335,12 +334,6 @@ def _without_repeats(found: list[Candidate], min_terms: int = 3) -> list[Candida
 
     counts = Counter(key(c) for c in found)
     return [c for c in found if len(key(c)[1]) < min_terms or counts[key(c)] < 2]
-
-
-def _first_start(passage: Passage) -> int:
-    """Where the passage's first sentence starts, in article offsets."""
-    spans = sentence_spans(passage.text)
-    return passage.start + spans[0][0] if spans else passage.start
 
 
 def _repeats(sentence: set[str], said: set[str], share: float = 0.8) -> bool:

@@ -49,35 +49,58 @@ def best_sentence_share(text: str, weights: dict[str, float]) -> float:
     )
 
 
+@dataclass(frozen=True)
+class Evidence:
+    """What the rerank weighs of one passage."""
+
+    score: float  # its fused score, divided by the best fused score among the passages
+    sentence: float  # best_sentence_share of its text
+    title: float  # term share of its headline
+    day: int  # its publication day (UNKNOWN_DAY when undated)
+
+
+def evidence(
+    question: str, passages: Sequence[Passage], idf: Callable[[str], float]
+) -> list[Evidence]:
+    question_weights = {t: idf(t) for t in dict.fromkeys(terms(question))}
+    top = max((p.score for p in passages), default=1.0) or 1.0
+    return [
+        Evidence(
+            p.score / top,
+            best_sentence_share(p.text, question_weights),
+            term_share(set(terms(p.title or "")), question_weights),
+            day_number(p.published),
+        )
+        for p in passages
+    ]
+
+
+def values(found: Sequence[Evidence], weights: RerankWeights) -> list[float]:
+    """The rerank score of each passage. An undated passage gets the mean recency of the dated
+    ones: no date is neither old nor new."""
+    dated = [e.day for e in found if e.day != UNKNOWN_DAY]
+    newest = max(dated, default=0)
+    recency = {d: math.exp(-(newest - d) / weights.half_life) for d in dated}
+    undated = sum(recency[d] for d in dated) / len(dated) if dated else 0.0
+    return [
+        e.score
+        + weights.sentence * e.sentence
+        + weights.title * e.title
+        + weights.recency * recency.get(e.day, undated)
+        for e in found
+    ]
+
+
 def rerank(
     question: str,
     passages: Sequence[Passage],
     idf: Callable[[str], float],
     weights: RerankWeights,
 ) -> list[Passage]:
-    """`passages` (best first by fused score) reordered by fused score plus the features above;
-    for a question asked without a date. An undated passage gets the mean recency of the dated
-    ones: no date is neither old nor new.
-    Each passage keeps its fused score; the order carries the rerank."""
+    """`passages` (best first by fused score, for a question asked without a date) reordered by
+    `values`; each keeps its fused score, the order carries the rerank."""
     if len(passages) < 2:
         return list(passages)
-    question_weights = {t: idf(t) for t in dict.fromkeys(terms(question))}
-    top = max(p.score for p in passages) or 1.0
-    days = [day_number(p.published) for p in passages]
-    dated = [d for d in days if d != UNKNOWN_DAY]
-    newest = max(dated, default=None)
-    recency = {d: math.exp(-(newest - d) / weights.half_life) for d in dated} if dated else {}
-    if dated:
-        recency[UNKNOWN_DAY] = sum(recency[d] for d in dated) / len(dated)
-
-    def value(item: tuple[Passage, int]) -> float:
-        passage, day = item
-        score = passage.score / top
-        score += weights.sentence * best_sentence_share(passage.text, question_weights)
-        score += weights.title * term_share(set(terms(passage.title or "")), question_weights)
-        if newest is not None:
-            score += weights.recency * recency[day]
-        return score
-
-    ranked = sorted(zip(passages, days, strict=True), key=value, reverse=True)
-    return [p for p, _ in ranked]
+    scores = values(evidence(question, passages, idf), weights)
+    order = sorted(range(len(passages)), key=lambda i: -scores[i])  # stable: ties keep order
+    return [passages[i] for i in order]

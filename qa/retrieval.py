@@ -11,7 +11,7 @@ from ingest.embedder import Embedder
 from ingest.errors import InvalidInputError
 from qa.rerank import RerankWeights, rerank
 from qa.types import Passage
-from vectorstore.records import UNKNOWN_DAY, StoredChunk, day_number
+from vectorstore.records import UNKNOWN_DAY, day_number
 from vectorstore.store import ArticleStore, Snapshot
 
 RRF_K = 60
@@ -85,7 +85,13 @@ class HybridRetriever:
         chunks = self.store.chunks(list(fused))
         if limit is not None:
             # news asked about "as of" a day: the latest reporting before it counts most
-            self._prefer_recent(fused, chunks, limit, self.recency_weight, self.recency_half_life)
+            for chunk_id, chunk in chunks.items():
+                day = day_number(chunk.published)
+                if day != UNKNOWN_DAY:
+                    age = max(limit - day, 0) / self.recency_half_life
+                    fused[chunk_id] += self.recency_weight * math.exp(-age) / (RRF_K + 1)
+        # undated: a pool of passages for the rerank; dated: the recency prior orders them already
+        wanted = top_k if limit is not None else max(top_k, self.pool)
         passages = []
         cap = self.per_article if per_article is None else per_article
         taken: dict[str, int] = {}
@@ -108,28 +114,9 @@ class HybridRetriever:
                     noncontent=chunk.noncontent,
                 )
             )
-            if len(passages) == max(top_k, self.pool):
+            if len(passages) == wanted:
                 break
-        if limit is not None:  # dated: the recency prior above already orders the reports
-            return passages[:top_k]
+        if limit is not None:
+            return passages
         ranked = rerank(query, passages, lexical.idf, self.rerank_weights)
         return ranked[:top_k]
-
-    @staticmethod
-    def _prefer_recent(
-        fused: dict[str, float],
-        chunks: dict[str, StoredChunk],
-        day: int,
-        weight: float,
-        half_life: float,
-    ) -> None:
-        """Add a recency prior to the fused scores: `weight` (in units of a top rank) for a
-        chunk published on `day`, decaying exponentially with its age before `day`
-        (e-folding time `half_life` days); undated chunks get none."""
-        if not weight:
-            return
-        for chunk_id, chunk in chunks.items():
-            published = day_number(chunk.published)
-            if published != UNKNOWN_DAY:
-                age = max(day - published, 0) / half_life
-                fused[chunk_id] += weight * math.exp(-age) / (RRF_K + 1)
