@@ -53,13 +53,6 @@ def fit_logistic(x: np.ndarray, y: np.ndarray, l2: float = L2) -> tuple[np.ndarr
     return w, float(regression.intercept_[0] - w @ scaler.mean_)
 
 
-def leave_one_out(x: np.ndarray, y: np.ndarray) -> float:
-    """Accuracy on each example of a model fitted without it (threshold 0.5): an honest figure."""
-    from sklearn.model_selection import LeaveOneOut, cross_val_score
-
-    return float(cross_val_score(model(len(y) - 1), x, y, cv=LeaveOneOut()).mean())
-
-
 def cheapest_threshold(p: np.ndarray, y: np.ndarray) -> tuple[float, float]:
     """The threshold with the least cost on the labelled questions, where answering a question
     the articles do not answer costs ANSWER_COST times a false abstention (a wrong answer reads

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from bench.answerer_fit import L2, cheapest_threshold, leave_one_out
+from bench.answerer_fit import L2, cheapest_threshold
 from bench.answerer_fit import fit_logistic as fit
 
 
@@ -22,14 +22,6 @@ def test_the_fit_is_the_l2_logistic_regression_on_standardised_features() -> Non
     assert np.allclose(z.T @ (p - y) / len(y) + L2 * w_z, 0, atol=1e-5)
     assert abs(float(np.mean(p - y))) < 1e-5
     assert np.all(np.abs(w_z) > 0.05)  # regularised, not zeroed
-
-
-def test_leave_one_out_counts_the_examples_a_model_without_them_gets_right() -> None:
-    x = np.array([[0.0], [1.0], [2.0], [3.0], [10.0], [11.0], [12.0], [13.0]])
-    y = np.array([0.0, 0, 0, 0, 1, 1, 1, 1])
-    assert leave_one_out(x, y) == 1.0
-    flipped = np.vstack([x, [[12.5]]])  # an unanswerable question among the answerable ones
-    assert leave_one_out(flipped, np.append(y, 0.0)) == pytest.approx(8 / 9)
 
 
 def test_the_threshold_is_the_middle_of_the_cheapest_range() -> None:
