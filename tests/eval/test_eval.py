@@ -470,3 +470,16 @@ def test_any_corpus_and_dataset(tmp_path: Path, capsys) -> None:  # noqa: ANN001
     turns = json.loads(report.read_text(encoding="utf-8"))["turns"]
     assert turns[0]["contained"] and turns[0]["citations"][0]["valid"]
     assert main(["--corpus", str(tmp_path / "nope"), "--dataset", str(dataset)]) == 2
+
+
+def test_the_news_set_halves_load_and_refuse_another_dataset(capsys) -> None:  # noqa: ANN001
+    from eval.cli import HERE, main
+
+    articles = []
+    for half in ("tune", "test"):
+        cases = load_dataset(HERE / "data" / f"news-{half}.jsonl")
+        assert len(cases) > 100 and {c.category for c in cases} >= {"unanswerable", "follow-up"}
+        articles.append({c.id.split("-")[0] for c in cases})
+    assert len(articles[0]) == len(articles[1]) == 20 and not articles[0] & articles[1]
+    assert main(["--news", "test", "--dataset", "x.jsonl"]) == 2
+    assert "--news takes neither --realtimeqa nor --dataset" in capsys.readouterr().err
