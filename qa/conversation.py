@@ -123,11 +123,20 @@ def depends_on_context(question: str) -> bool:
     return bool(tokens & _WEAK_POINTERS) and not question_names(question)
 
 
+def follows_up(question: str) -> bool:
+    """Whether a question asked after an answer is about what that answer reported: it leans
+    on it (see `depends_on_context`) or names no one and nothing of its own ("Who is the
+    club's president?", "What happened to the shooter?"; a capitalised first word is taken
+    for the start of the sentence, not a name: "Until what date?")."""
+    rest = question.split(maxsplit=1)[1] if len(question.split()) > 1 else ""
+    return depends_on_context(question) or not question_names(rest)
+
+
 def contextualize(question: str, history: Sequence[tuple[str, str]]) -> str:
     """The query to search for `question` after `history`: a question that leans on earlier turns
     is searched with the last user question that stood on its own (the topic) and the latest
     follow-up since then that named someone ("And Erdogan?" before "What did he say?")."""
-    if not depends_on_context(question):
+    if not follows_up(question) or not any(role == "user" for role, _ in history):
         return question
     topic, since = "", ""
     for role, text in history:

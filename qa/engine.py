@@ -16,8 +16,15 @@ from ingest.errors import InvalidInputError, ModelMismatchError, StoreBusyError
 from ingest.models import Article
 from ingest.readers import read_paths
 from qa.compound import merge, split_question
-from qa.conversation import Message, clean_text, contextualize, validate_history
+from qa.conversation import (
+    Message,
+    clean_text,
+    contextualize,
+    follows_up,
+    validate_history,
+)
 from qa.extractive import ExtractiveAnswerer
+from qa.focus import focus_article, last_answer
 from qa.generation import TokenCallback
 from qa.llm import LLMError
 from qa.metadata import MetadataAnswerer, asked_fields
@@ -294,7 +301,13 @@ class QAEngine:
         as_of: dt.date | str | None,
         snapshot: Snapshot,
     ) -> Answer:
-        said = next((text for role, text in reversed(turns) if role == "assistant"), "")
-        return self.answerer.answer(
-            question, query, self.settings.top_k, as_of, said=said, snapshot=snapshot
-        )
+        said = last_answer(turns)
+        top_k = self.settings.top_k
+        focus = focus_article(turns, self.store, snapshot) if follows_up(question) else None
+        if focus is not None:  # first within the article the conversation is about
+            answer = self.answerer.answer(
+                question, query, top_k, as_of, said=said, snapshot=snapshot, articles=[focus]
+            )
+            if not answer.abstained:
+                return answer
+        return self.answerer.answer(question, query, top_k, as_of, said=said, snapshot=snapshot)

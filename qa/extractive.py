@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections import Counter, OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 
 import numpy as np
@@ -148,8 +148,10 @@ class ExtractiveAnswerer:
         as_of: dt.date | str | None = None,
         said: str = "",
         snapshot: Snapshot | None = None,
+        articles: Collection[str] | None = None,
     ) -> tuple[list[Passage], list[Scored]]:
-        """The passages read for `query` and their sentences, best first."""
+        """The passages read for `query` (only from `articles` when given) and their
+        sentences, best first."""
         snapshot = snapshot or self.retriever.store.snapshot()
         query_vector = self.embedder.encode([query])[0]
         passages = self.retriever.retrieve(
@@ -157,9 +159,14 @@ class ExtractiveAnswerer:
             max(top_k, self.passages),
             as_of=as_of,
             query_vector=query_vector,
-            per_article=self.per_article,
+            per_article=self.per_article if articles is None else self.passages,
             snapshot=snapshot,
+            articles=articles,
         )
+        if articles is not None:
+            # a follow-up read within the conversation's article: sentences are compared with
+            # its own words as much as with the topic it is searched with
+            query_vector = _unit(self.embedder.encode([question])[0] + query_vector)
         scored = self.score(question, query, query_vector, passages, said, snapshot.lexical.idf)
         return passages, scored
 
@@ -171,11 +178,13 @@ class ExtractiveAnswerer:
         as_of: dt.date | str | None = None,
         said: str = "",
         snapshot: Snapshot | None = None,
+        articles: Collection[str] | None = None,
     ) -> Answer:
         """`said`: the previous answer of the conversation; a follow-up asks for something
-        beyond it, so its sentences rank lower (they may still be chosen)."""
+        beyond it, so its sentences rank lower (they may still be chosen). `articles`: read
+        only these articles (a follow-up about the ones the previous answer quoted)."""
         snapshot = snapshot or self.retriever.store.snapshot()
-        passages, scored = self.rank(question, query, top_k, as_of, said, snapshot)
+        passages, scored = self.rank(question, query, top_k, as_of, said, snapshot, articles)
         unknown = unknown_names(question, snapshot)
         if unknown:  # "How many S-400s did India buy?" where no article mentions India
             text = f"{ABSTAIN_TEXT[:-1]}: none of them mentions {unknown[0]}."
@@ -293,6 +302,11 @@ class ExtractiveAnswerer:
                 continue
             chosen.append(s)
         return chosen
+
+
+def _unit(vector: np.ndarray) -> np.ndarray:
+    norm = float(np.linalg.norm(vector))
+    return vector / norm if norm else vector
 
 
 def unknown_names(question: str, snapshot: Snapshot) -> list[str]:

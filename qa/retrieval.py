@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from collections.abc import Collection
 
 import numpy as np
 
@@ -62,8 +63,10 @@ class HybridRetriever:
         query_vector: np.ndarray | None = None,
         per_article: int | None = None,
         snapshot: Snapshot | None = None,
+        articles: Collection[str] | None = None,
     ) -> list[Passage]:
-        """The `top_k` best passages; with `as_of`, only articles published by then (or undated).
+        """The `top_k` best passages; with `as_of`, only articles published by then (or undated);
+        with `articles`, only passages of those articles (a follow-up about the last answer's).
         `snapshot`: the store as this request reads it (taken now when not given)."""
         if top_k <= 0:
             raise ValueError(f"top_k must be > 0, got {top_k}")
@@ -74,6 +77,14 @@ class HybridRetriever:
         if limit is not None:
             mask = (lexical.days <= limit).astype(np.float32) if lexical.ids else None
             where = {"published_day": {"$lte": limit}}
+        if articles is not None:
+            only = np.zeros(len(lexical.ids), dtype=np.float32)
+            for chunk_id in self.store.chunk_ids_of(sorted(articles)):
+                if chunk_id in lexical.position:
+                    only[lexical.position[chunk_id]] = 1.0
+            mask = only if mask is None else mask * only
+            within = {"article_id": {"$in": sorted(articles)}}
+            where = within if where is None else {"$and": [where, within]}
         if query_vector is None:
             query_vector = self.embedder.encode([query])[0]
         dense = self.store.dense_search(query_vector, self.candidates, where=where)

@@ -235,8 +235,14 @@ class ChromaStore:
         ]
 
     @_guarded
-    def chunk_ids_of(self, article_id: str) -> list[str]:
-        return list(self._chunks.get(where={"article_id": article_id}, include=[])["ids"])
+    def chunk_ids_of(self, article_ids: str | Sequence[str]) -> list[str]:
+        if isinstance(article_ids, str):
+            where: dict[str, Any] = {"article_id": article_ids}
+        elif not article_ids:
+            return []
+        else:
+            where = {"article_id": {"$in": list(article_ids)}}
+        return list(self._chunks.get(where=where, include=[])["ids"])
 
     @_guarded
     def query(

@@ -332,6 +332,10 @@ class ArticleStore:
     def chunks(self, ids: Sequence[str]) -> dict[str, StoredChunk]:
         return self.chroma.chunks(ids)
 
+    def chunk_ids_of(self, article_ids: Sequence[str]) -> list[str]:
+        """The ids of the stored chunks of these articles."""
+        return self.chroma.chunk_ids_of(article_ids)
+
     def stats(self) -> dict[str, int | str]:
         return {
             "articles": len(self.snapshot().records),

@@ -1,0 +1,87 @@
+"""Follow-ups are read within the article the conversation is about: the one the previous
+answer quoted, found again from the quoted sentences themselves."""
+
+from __future__ import annotations
+
+import pytest
+
+from qa.conversation import follows_up
+from qa.focus import focus_article, quoted_articles, quoted_sentences
+from tests.conftest import article_id
+
+KALIN = "Kalın also said Turkish and U.S. officials have started negotiations"
+
+
+def _sentence_of(engine, article: str, start: str) -> str:  # noqa: ANN001
+    text = engine.article(article).text
+    i = text.index(start)
+    return text[i : text.index(".", i) + 1]
+
+
+def test_quoted_sentences_drop_markers_and_short_pieces() -> None:
+    text = "Putin will visit Ankara in January. [1] Yes. [2] The talks start soon. [unsupported]"
+    assert quoted_sentences(text) == [
+        "Putin will visit Ankara in January.",
+        "The talks start soon.",
+    ]
+
+
+def test_quoted_articles_are_found_from_verbatim_sentences(engine) -> None:  # noqa: ANN001
+    duvar = article_id(engine, "Putin planning visit to Turkey")
+    kremlin = next(r.id for r in engine.articles() if r.id != duvar)
+    first = _sentence_of(engine, duvar, KALIN)
+    second = _sentence_of(engine, kremlin, "Peskov")
+    snapshot = engine.store.snapshot()
+    answer = f"{first} [1] {second} [2]"
+    assert quoted_articles(answer, engine.store, snapshot) == [duvar, kremlin]
+    # words of its own (an LLM's paraphrase) or an abstention name no article
+    paraphrase = "An aide said that talks with the Americans about jets and missiles began. [1]"
+    assert quoted_articles(paraphrase, engine.store, snapshot) == []
+    abstained = "The articles do not answer this question."
+    assert quoted_articles(abstained, engine.store, snapshot) == []
+    # the latest answer that quoted anything, skipping an abstention after it
+    turns = [("user", "q1"), ("assistant", answer), ("user", "q2"), ("assistant", abstained)]
+    assert focus_article(turns, engine.store, snapshot) == duvar
+    assert focus_article([("user", "q1")], engine.store, snapshot) is None
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Who is the club's president?",
+        "What happened to the shooter?",
+        "Until what date?",
+        "Who else would the deal free?",
+        "What did he say?",
+    ],
+)
+def test_questions_that_follow_up(question: str) -> None:
+    assert follows_up(question)
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "How many passports has Moscow handed out since 2019?",
+        "What did Peskov say about Venezuela?",
+    ],
+)
+def test_questions_that_stand_alone(question: str) -> None:
+    assert not follows_up(question)
+
+
+def test_retrieval_can_be_kept_to_given_articles(engine) -> None:  # noqa: ANN001
+    duvar = article_id(engine, "Putin planning visit to Turkey")
+    question = "What did Peskov say about Venezuela?"  # the Kremlin article's topic
+    for as_of in (None, "2030-01-01"):
+        passages = engine.retriever.retrieve(question, 5, as_of=as_of, articles=[duvar])
+        assert passages and {p.article_id for p in passages} == {duvar}
+
+
+def test_a_follow_up_is_answered_from_the_article_of_the_last_answer(engine) -> None:  # noqa: ANN001
+    first = "Which Turkish official said Turkish and U.S. officials have started negotiations?"
+    said = engine.ask(first)
+    assert said.sentences[0].text.startswith(KALIN)
+    history = [{"role": "user", "content": first}, {"role": "assistant", "content": said.text}]
+    more = engine.ask("What is the job of the American appointed alongside him?", history=history)
+    assert "National Security Advisor" in more.sentences[0].text
