@@ -24,7 +24,7 @@ from vectorstore.terms import fold, terms
 
 _NOT_NAMES = {"i", "and", "or", "but", "the"}
 
-EXTRA_MARGIN = 0.3  # further sentences must score within this (logit) of the best
+EXTRA_MARGIN = 0.6  # further sentences must score within this (logit) of the best
 # the features of a candidate sentence that the learned scorer weighs (bench/train_answerer.py)
 SENTENCE_FEATURES = [
     "dense",
