@@ -10,8 +10,13 @@ llama-index: load the index from Chroma and retrieve).
 
     .venv/bin/python bench/side_by_side.py                 # the first 300 articles
     .venv/bin/python bench/side_by_side.py --articles 0    # all 2,000
+    .venv/bin/python bench/side_by_side.py --before 2bdcd8d  # and article-qa as of a commit
 
-Prints a table (both sides and the ratio llama-index / article-qa); writes
+`--before REF` adds a third column: article-qa as it was at git commit REF (its files taken with
+`git archive` into the work folder and imported from there, in the same Python environment),
+measured by the same code in the same run.
+
+Prints a table (the sides and the ratio llama-index / article-qa); writes
 bench/results/side_by_side.json.
 """
 
@@ -38,6 +43,7 @@ from bench.realtimeqa import DATA, _ask_all  # noqa: E402
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 TOP_K = 5
+SIDES = ("articleqa", "llamaindex", "before")
 
 # (key, label, better): the figures of the table; "higher"/"lower" is which way is better
 ROWS = [
@@ -53,6 +59,11 @@ ROWS = [
     ("retrieve_p95_ms", "warm retrieve p95 ms", "lower"),
     ("retrieve_as_of_p50_ms", "warm retrieve p50 ms, as_of", "lower"),
     ("retrieve_as_of_p95_ms", "warm retrieve p95 ms, as_of", "lower"),
+    ("ask_p50_ms", "warm ask p50 ms (answer, no LLM)", "lower"),
+    ("ask_p95_ms", "warm ask p95 ms", "lower"),
+    ("ask_as_of_p50_ms", "warm ask p50 ms, as_of", "lower"),
+    ("ask_as_of_p95_ms", "warm ask p95 ms, as_of", "lower"),
+    ("answer_containment_as_of", "answer containment, as_of", "higher"),
     ("cold_ask_s", "cold CLI ask s (fresh process)", "lower"),
     ("recall_at_1", "gold-article recall@1", "higher"),
     ("recall_at_5", "gold-article recall@5", "higher"),
@@ -67,7 +78,10 @@ def _arguments(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--articles", type=int, default=300, help="a prefix; 0: all")
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results")
     parser.add_argument("--work", type=Path, default=None, help="default: a temporary folder")
-    parser.add_argument("--side", choices=["articleqa", "llamaindex"], help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--before", default=None, metavar="REF", help="also article-qa as of this git commit"
+    )
+    parser.add_argument("--side", choices=list(SIDES), help=argparse.SUPPRESS)
     parser.add_argument("--cold-ask", default=None, help=argparse.SUPPRESS)
     return parser.parse_args(argv)
 
@@ -105,10 +119,14 @@ def _peak_rss_mib() -> int:
 # --- article-qa -----------------------------------------------------------------------------
 
 
-def run_articleqa(work: Path) -> dict:
+def run_articleqa(work: Path, side: str = "articleqa") -> dict:
+    """Ingest, re-ingest, recall and latencies of article-qa: this checkout's, or for `side`
+    "before" the code unpacked under work/before-src (imported from there)."""
+    if side == "before":
+        sys.path.insert(0, str(work / "before-src"))
     from qa.engine import QAEngine
 
-    store = work / "articleqa-store"
+    store = work / f"{side}-store"
     questions = [json.loads(line) for line in (work / "questions.jsonl").open()]
     engine = QAEngine.open(store=store)
     engine.embedder.encode(["warm up"])
@@ -116,7 +134,8 @@ def run_articleqa(work: Path) -> dict:
     report = engine.ingest([work / "articles.jsonl"])
     ingest_s = time.perf_counter() - t0
     figures: dict = {
-        "embedding_backend": engine.embedder.backend,
+        "code": str(Path(sys.modules["qa"].__file__).parents[1]),
+        "embedding_backend": getattr(engine.embedder, "backend", "torch"),
         "ingest_summary": report.summary().splitlines()[0],
         "ingest_s": round(ingest_s, 2),
         "chunks": report.chunks,
@@ -138,6 +157,10 @@ def run_articleqa(work: Path) -> dict:
             latencies.append((time.perf_counter() - t) * 1000)
         p50, p95 = _percentiles(latencies)
         figures[f"retrieve{suffix}_p50_ms"], figures[f"retrieve{suffix}_p95_ms"] = p50, p95
+        asked, _ = _ask_all(engine, questions, no_as_of=no_as_of)
+        figures[f"ask{suffix}_p50_ms"] = asked["ask_p50_ms"]
+        figures[f"ask{suffix}_p95_ms"] = asked["ask_p95_ms"]
+        figures[f"answer_containment{suffix}"] = asked["answer_containment"]
     figures["peak_rss_mib"] = _peak_rss_mib()
     return figures
 
@@ -145,6 +168,21 @@ def run_articleqa(work: Path) -> dict:
 def cold_articleqa_command(store: Path, question: str) -> list[str]:
     code = "import sys, app; sys.exit(app.cli(sys.argv[1:]))"
     return [sys.executable, "-c", code, "--store", str(store), "ask", question]
+
+
+def unpack(ref: str, folder: Path) -> str:
+    """The project's files at git commit `ref` into `folder`; returns the full commit id."""
+    commit = subprocess.run(
+        ["git", "rev-parse", "--verify", f"{ref}^{{commit}}"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    folder.mkdir(parents=True, exist_ok=True)
+    archive = subprocess.run(["git", "archive", commit], cwd=ROOT, capture_output=True, check=True)
+    subprocess.run(["tar", "-x", "-C", str(folder)], input=archive.stdout, check=True)
+    return commit
 
 
 # --- llama-index ----------------------------------------------------------------------------
@@ -301,14 +339,15 @@ def _run_side(side: str, work: Path, corpus: dict) -> dict:
     figures["article_word_pieces_per_s"] = round(
         corpus["article_word_pieces"] / figures["ingest_s"]
     )
-    if side == "articleqa":
-        command = cold_articleqa_command(work / "articleqa-store", corpus["cold_question"])
+    if side != "llamaindex":
+        command = cold_articleqa_command(work / f"{side}-store", corpus["cold_question"])
     else:
         store = work / "llamaindex-store"
         command = [sys.executable, __file__, "--cold-ask", corpus["cold_question"]]
         command += ["--side", side, "--work", str(store.parent)]
     t0 = time.perf_counter()
-    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True)
+    cwd = work / "before-src" if side == "before" else ROOT
+    done = subprocess.run(command, cwd=cwd, capture_output=True, text=True)
     figures["cold_ask_s"] = round(time.perf_counter() - t0, 2)
     figures["cold_ask_ok"] = done.returncode == 0
     figures["cold_ask_output"] = done.stdout.strip().splitlines()[:3] or done.stderr[-500:]
@@ -322,13 +361,13 @@ def _ratio(a: object, b: object) -> str:
 
 
 def table(sides: dict) -> str:
-    aqa, li = sides["articleqa"], sides["llamaindex"]
-    lines = [
-        f"{'':40} {'article-qa':>11} {'llama-index':>12} {'llama/aqa':>10}",
-    ]
+    aqa, li, before = sides["articleqa"], sides["llamaindex"], sides.get("before")
+    head = f"{'':40} {'before':>11}" if before else f"{'':40}"
+    lines = [f"{head} {'article-qa':>11} {'llama-index':>12} {'llama/aqa':>10}"]
     for key, label, _ in ROWS:
         a, b = aqa.get(key, "—"), li.get(key, "—")
-        lines.append(f"{label:40} {a!s:>11} {b!s:>12} {_ratio(b, a):>10}")
+        first = f"{label:40} {before.get(key, '—')!s:>11}" if before else f"{label:40}"
+        lines.append(f"{first} {a!s:>11} {b!s:>12} {_ratio(b, a):>10}")
     return "\n".join(lines)
 
 
@@ -338,8 +377,11 @@ def main(argv: list[str] | None = None) -> int:
         if args.cold_ask is not None:
             cold_llamaindex(args.work / "llamaindex-store", args.cold_ask)
             return 0
-        run = run_articleqa if args.side == "articleqa" else run_llamaindex
-        (args.work / f"{args.side}.json").write_text(json.dumps(run(args.work), indent=1))
+        if args.side == "llamaindex":
+            figures = run_llamaindex(args.work)
+        else:
+            figures = run_articleqa(args.work, args.side)
+        (args.work / f"{args.side}.json").write_text(json.dumps(figures, indent=1))
         return 0
     if not (args.data / "articles.jsonl").exists():
         print(f"no benchmark data at {args.data}", file=sys.stderr)
@@ -351,7 +393,12 @@ def main(argv: list[str] | None = None) -> int:
         f"{corpus['articles']} articles; {corpus['questions_asked']} of "
         f"{corpus['dev_questions']} dev questions have their gold article among them"
     )
-    sides = {side: _run_side(side, work, corpus) for side in ("articleqa", "llamaindex")}
+    sides = {}
+    if args.before:
+        corpus["before_commit"] = unpack(args.before, work / "before-src")
+        sides["before"] = _run_side("before", work, corpus)
+    for side in ("articleqa", "llamaindex"):
+        sides[side] = _run_side(side, work, corpus)
     print(table(sides))
     args.out.mkdir(parents=True, exist_ok=True)
     result = {

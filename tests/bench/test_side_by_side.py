@@ -59,7 +59,7 @@ def test_side_by_side_writes_both_sides(tmp_path: Path) -> None:
             out.write(json.dumps({**q, "answer_urls": [f"https://news.example/{i}"]}) + "\n")
     results = tmp_path / "results"
     command = [sys.executable, "bench/side_by_side.py", "--data", str(data), "--articles", "0"]
-    command += ["--out", str(results), "--work", str(tmp_path / "work")]
+    command += ["--out", str(results), "--work", str(tmp_path / "work"), "--before", "HEAD"]
     done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr[-3000:]
     assert "llama/aqa" in done.stdout
@@ -68,12 +68,18 @@ def test_side_by_side_writes_both_sides(tmp_path: Path) -> None:
     common = ["articles_per_s", "article_word_pieces_per_s", "peak_rss_mib", "store_mib"]
     common += ["reingest_s", "retrieve_p50_ms", "retrieve_p95_ms", "cold_ask_s"]
     common += ["recall_at_1", "recall_at_5"]
-    for side in ("articleqa", "llamaindex"):
+    assert "before" in done.stdout  # the third column: this code as of a commit
+    assert result["sides"]["before"]["code"] == str(tmp_path / "work" / "before-src")
+    assert len(result["corpus"]["before_commit"]) == 40
+    for side in ("articleqa", "llamaindex", "before"):
         figures = result["sides"][side]
         assert all(figures[key] is not None for key in common), (side, figures)
         assert figures["cold_ask_ok"], figures["cold_ask_output"]
         assert figures["recall_at_5"] == 1.0
-    assert result["sides"]["articleqa"]["retrieve_as_of_p50_ms"] > 0
+    for side in ("articleqa", "before"):
+        figures = result["sides"][side]
+        assert figures["retrieve_as_of_p50_ms"] > 0 and figures["ask_as_of_p95_ms"] > 0
+        assert 0.0 <= figures["answer_containment_as_of"] <= 1.0
     assert (
         result["sides"]["llamaindex"]["store_mib_after_reingest"]
         >= result["sides"]["llamaindex"]["store_mib"]
