@@ -15,12 +15,17 @@ from vectorstore.store import Snapshot
 from vectorstore.terms import terms
 
 FIELDS = ("authors", "source", "published", "title")
-_ARTICLE = r"(?:article|story|piece|report|item|news|headline|it|this|that|one)"
+_ARTICLE = (
+    r"(?:article|story|piece|report|item|news|headline|explainer|column|op-ed|editorial|"
+    r"analysis|essay|commentary|interview|it|this|that|one)"
+)
 _ASKS: dict[str, re.Pattern[str]] = {
     "authors": re.compile(
         r"\bwho (?:wrote|authored|penned|is the (?:author|writer|reporter))\b|"
         r"\b(?:author|writer|byline|reporter|journalist)s?\b.*\b" + _ARTICLE + r"\b|"
-        r"\bwritten by\b|\bwho(?:se)? (?:byline|name)\b",
+        r"\bwritten by\b|\bwho(?:se)? (?:byline|name)\b|"
+        r"\b(?:which|what) (?:[\w-]+ ){0,3}(?:columnist|reporter|journalist|writer|"
+        r"correspondent|critic|editor|author)s? (?:wrote|authored|penned)\b",
         re.I,
     ),
     "source": re.compile(
@@ -104,6 +109,13 @@ _MISSING = {
 }
 
 
+def _share(topic: list[str], text: str, idf: Callable[[str], float]) -> float:
+    """The idf-weighted share of the topic words that `text` holds."""
+    present = set(terms(text))
+    total = sum(idf(t) for t in topic) or 1.0
+    return sum(idf(t) for t in topic if t in present) / total
+
+
 class MetadataAnswerer:
     """Finds the article a question is about and answers from its record."""
 
@@ -161,10 +173,16 @@ class MetadataAnswerer:
         best, best_score = None, 0.0
         # by id: a record is not hashable (it carries its near-duplicates as dicts)
         for record in {r.id: r for r in candidates}.values():
-            score = self._about(record, topic, query, snapshot.lexical.idf)
+            coverage = self._about(record, topic, query, snapshot.lexical.idf)
+            if coverage < self.min_coverage:
+                continue
+            # a description of a story is mostly a description of its headline: of two
+            # articles that both mention its words, the one whose title does is meant
+            # (not a round-up of the day's news that mentions them too)
+            score = coverage + 0.5 * _share(topic, record.title, snapshot.lexical.idf)
             if score > best_score:
                 best, best_score = record, score
-        if best is None or best_score < self.min_coverage:
+        if best is None:
             return None, passages, f"No article in the collection matches that description. {hint}"
         return best, passages, ""
 

@@ -22,7 +22,10 @@ from tests.conftest import article_id
         ("What is the headline of the Duvar English article?", ["title"]),
         ("Which agency published the article on Peskov's briefing, and who wrote it?",
          ["source", "authors"]),
+        ("When was the explainer about the S-400 deal published?", ["published"]),
+        ("Which Anadolu columnist wrote the opinion piece on the S-400?", ["authors"]),
         ("When did Putin and Erdogan meet?", []),
+        ("What did the columnist write about the S-400?", []),
         ("Which outlet did Kalın speak to?", []),
         ("How much did Türkiye pay for the S-400 systems?", []),
     ],
@@ -176,3 +179,29 @@ def test_a_name_in_another_form_is_not_unknown(engine: QAEngine, question: str) 
 
 def test_a_name_no_article_mentions_is_still_unknown(engine: QAEngine) -> None:
     assert unknown_names("How many S-500s did Türkiye buy?", engine.store.snapshot()) == ["S-500s"]
+
+
+def test_a_described_story_is_told_from_a_round_up_that_mentions_it(make_engine, tmp_path) -> None:  # noqa: ANN001
+    """A round-up of the day's news mentions the described story's words too (here more of
+    them: the story never says "vote"); the article meant is the one whose headline the
+    description matches."""
+    folder = tmp_path / "articles"
+    folder.mkdir()
+    (folder / "story.txt").write_text(
+        "Riverton library budget approved\nBy Ann Lee\n\nThe city council of Riverton approved "
+        "a new budget for its public library. The budget adds evening hours.\n"
+    )
+    (folder / "roundup.txt").write_text(
+        "Five things to know: ferries, weather, schools\nBy Tom Ray\n\n"
+        "Ferry fares rise in June. Storms are due on Friday. The city council of Riverton "
+        "approved a new budget for its public library in a vote. Schools close early.\n"
+    )
+    for i, topic in enumerate(["harbor ferry timetable", "school lunch menu"]):
+        (folder / f"other{i}.txt").write_text(
+            f"Changes to the {topic}\nBy Kim Roe\n\nThe {topic} changes after a vote, the "
+            "council said, after a review of costs and complaints from residents.\n"
+        )
+    engine = make_engine(tmp_path / "store")
+    engine.ingest([folder])
+    answer = engine.ask("Who wrote the story about the Riverton library budget vote?")
+    assert "Ann Lee" in answer.text and "Tom Ray" not in answer.text
