@@ -73,11 +73,57 @@ def _new(found: list[str], question: str) -> bool:
     return any(fold(f).strip(" .,'’") not in q for f in found if f.strip(" .,'’"))
 
 
+_HOW_MANY = re.compile(r"\bhow many\s+([\w-]+)", re.I)
+_NOT_COUNTED = frozenset(
+    "of more times did do does have has had were was are is will would can could".split()
+)
+_TOKEN = re.compile(r"[\w’'-]+")
+_PEOPLE = {"people", "person", "persons", "individuals", "humans", "beings", "residents"}
+_COUNT_WORDS = re.compile(
+    r"(?:\d[\d,.]*|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
+    r"(?:twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)(?:-\w+)?|hundreds?|"
+    r"thousands?|millions?|billions?|dozens?|several|scores)",
+    re.I,
+)
+
+
+def _stem(word: str) -> str:
+    """A plural as its singular, roughly ("cities" -> "city", "drones" -> "drone")."""
+    word = word.lower()
+    if word.endswith("ies") and len(word) > 4:
+        return word[:-3] + "y"
+    if word.endswith("s") and not word.endswith("ss") and len(word) > 3:
+        return word[:-1]
+    return word
+
+
+def counted(question: str) -> str | None:
+    """What a "how many" question counts ("How many drones were seen?" -> "drone")."""
+    match = _HOW_MANY.search(question)
+    if match is None or match.group(1).lower() in _NOT_COUNTED:
+        return None
+    return _stem(match.group(1))
+
+
+def counts(noun: str, sentence: str, window: int = 4) -> bool:
+    """Whether the sentence puts a number within `window` words of the counted noun ("five
+    people died", "drones, 12 of them"); words for people count as one noun."""
+    tokens = _TOKEN.findall(sentence)
+    nouns = {_stem(n) for n in _PEOPLE} if noun in {_stem(n) for n in _PEOPLE} else {noun}
+    numbers = [i for i, t in enumerate(tokens) if _COUNT_WORDS.fullmatch(t)]
+    targets = [i for i, t in enumerate(tokens) if _stem(t) in nouns]
+    return any(abs(i - j) <= window for i in numbers for j in targets)
+
+
 def offers(kind: str | None, sentence: str, question: str) -> float:
-    """1.0 when the sentence holds something of the expected kind that the question lacks."""
+    """1.0 when the sentence holds something of the expected kind that the question lacks (for
+    "how many X", a number next to X)."""
     if kind is None:
         return 0.0
     if kind == "number":
+        noun = counted(question)
+        if noun is not None and not counts(noun, sentence):
+            return 0.0
         found = NUMBER.findall(sentence)
     elif kind == "date":
         found = DATE.findall(sentence)
