@@ -81,6 +81,14 @@ def _arguments(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--before", default=None, metavar="REF", help="also article-qa as of this git commit"
     )
+    parser.add_argument(
+        "--reuse",
+        type=Path,
+        default=None,
+        metavar="JSON",
+        help="take the llama-index and --before columns from this earlier result of the same "
+        "corpus instead of measuring them again (article-qa is always measured)",
+    )
     parser.add_argument("--side", choices=list(SIDES), help=argparse.SUPPRESS)
     parser.add_argument("--cold-ask", default=None, help=argparse.SUPPRESS)
     return parser.parse_args(argv)
@@ -354,6 +362,19 @@ def _run_side(side: str, work: Path, corpus: dict) -> dict:
     return figures
 
 
+def _earlier(path: Path, corpus: dict) -> dict:
+    """The llama-index and before sides of an earlier run of the same corpus (with the commit
+    the before side measured); refuses a result of another corpus."""
+    result = json.loads(path.read_text())
+    same = ("articles", "questions_asked", "article_word_pieces")
+    if any(result["corpus"].get(k) != corpus[k] for k in same):
+        raise SystemExit(f"{path} measured another corpus; run without --reuse")
+    sides = {k: v for k, v in result["sides"].items() if k in ("llamaindex", "before")}
+    if "before" in sides:
+        sides["before_commit"] = result["corpus"]["before_commit"]
+    return sides
+
+
 def _ratio(a: object, b: object) -> str:
     if not isinstance(a, (int, float)) or not isinstance(b, (int, float)) or not b:
         return "—"
@@ -394,11 +415,15 @@ def main(argv: list[str] | None = None) -> int:
         f"{corpus['dev_questions']} dev questions have their gold article among them"
     )
     sides = {}
-    if args.before:
+    earlier = _earlier(args.reuse, corpus) if args.reuse else {}
+    if "before" in earlier:
+        sides["before"] = earlier["before"]
+        corpus["before_commit"] = earlier["before_commit"]
+    elif args.before:
         corpus["before_commit"] = unpack(args.before, work / "before-src")
         sides["before"] = _run_side("before", work, corpus)
-    for side in ("articleqa", "llamaindex"):
-        sides[side] = _run_side(side, work, corpus)
+    sides["articleqa"] = _run_side("articleqa", work, corpus)
+    sides["llamaindex"] = earlier.get("llamaindex") or _run_side("llamaindex", work, corpus)
     print(table(sides))
     args.out.mkdir(parents=True, exist_ok=True)
     result = {

@@ -84,3 +84,25 @@ def test_side_by_side_writes_both_sides(tmp_path: Path) -> None:
         result["sides"]["llamaindex"]["store_mib_after_reingest"]
         >= result["sides"]["llamaindex"]["store_mib"]
     )
+
+    # a second run takes llama-index and before from the first and measures article-qa again
+    again = subprocess.run(
+        [
+            *command[:6],
+            "--out",
+            str(results),
+            "--work",
+            str(tmp_path / "work2"),
+            "--reuse",
+            str(results / "side_by_side.json"),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert again.returncode == 0, again.stderr[-3000:]
+    second = json.loads((results / "side_by_side.json").read_text())
+    assert second["sides"]["llamaindex"] == result["sides"]["llamaindex"]
+    assert second["sides"]["before"] == result["sides"]["before"]
+    assert second["corpus"]["before_commit"] == result["corpus"]["before_commit"]
