@@ -68,15 +68,14 @@ class HybridRetriever:
         if top_k <= 0:
             raise ValueError(f"top_k must be > 0, got {top_k}")
         limit = as_of_day(as_of)
-        lexical = (snapshot or self.store.snapshot()).lexical
+        snapshot = snapshot or self.store.snapshot()
+        lexical = snapshot.lexical
         mask = None
-        where = None
-        if limit is not None:
-            mask = (lexical.days <= limit).astype(np.float32) if lexical.ids else None
-            where = {"published_day": {"$lte": limit}}
+        if limit is not None and lexical.ids:
+            mask = (lexical.days <= limit).astype(np.float32)
         if query_vector is None:
             query_vector = self.embedder.encode([query])[0]
-        dense = self.store.dense_search(query_vector, self.candidates, where=where)
+        dense = self.store.dense_search(query_vector, self.candidates, limit, snapshot)
         sparse = lexical.search(query, self.candidates, allowed=mask)
         fused: dict[str, float] = {}
         for weight, ranking in ((self.dense_weight, dense), (self.lexical_weight, sparse)):

@@ -80,6 +80,14 @@ class LexicalIndex:
             (self.ids[int(d)], float(s)) for d, s in zip(docs[0], scores[0], strict=True) if s > 0
         ]
 
+    def published_by(self, day: int) -> list[str]:
+        """The chunks published by `day` (a day number) or undated (UNKNOWN_DAY is before any)."""
+        return self._id_array[self.days <= day].tolist()
+
+    @functools.cached_property
+    def _id_array(self) -> np.ndarray:
+        return np.array(self.ids, dtype=object)
+
     @functools.cached_property
     def document_frequency(self) -> dict[str, int]:
         """How many chunks contain each term (for idf weights elsewhere)."""

@@ -317,17 +317,43 @@ class ArticleStore:
         return self.chroma.article(article_id)
 
     def dense_search(
-        self, vector: np.ndarray, n: int, where: dict | None = None
+        self,
+        vector: np.ndarray,
+        n: int,
+        published_by: int | None = None,
+        snapshot: Snapshot | None = None,
     ) -> list[tuple[str, float]]:
-        """The `n` chunks nearest to `vector` (ids and cosine similarities), optionally filtered."""
+        """The `n` chunks nearest to `vector` (ids and cosine similarities); with `published_by`
+        (a day number), only chunks published by that day or undated. An embedded store names
+        the committed chunks of `snapshot` that qualify: Chroma's metadata filter reads every
+        qualifying row from SQLite (about 45 ms a question on 16,666 chunks, against 5 for the
+        ids). A server store is sent the filter, smaller than the ids."""
+        if published_by is None:
+            return self._dense_search(vector, n)
+        where = {"published_day": {"$lte": published_by}}
+        if self.lock_path is not None:
+            lexical = (snapshot or self.snapshot()).lexical
+            try:
+                return self._dense_search(vector, n, ids=lexical.published_by(published_by))
+            except StoreError:  # a chunk of the snapshot removed since: filter instead
+                pass
+        return self._dense_search(vector, n, where=where)
+
+    def _dense_search(
+        self,
+        vector: np.ndarray,
+        n: int,
+        where: dict | None = None,
+        ids: Sequence[str] | None = None,
+    ) -> list[tuple[str, float]]:
         try:
-            return self.chroma.query(vector, n, where=where)
+            return self.chroma.query(vector, n, where=where, ids=ids)
         except StoreError as exc:
             if self.lock_path is None or "segment reader" not in str(exc):
                 raise
         with self._guard:
             self._reopen()  # another process wrote the first vectors since this one opened
-        return self.chroma.query(vector, n, where=where)
+        return self.chroma.query(vector, n, where=where, ids=ids)
 
     def chunks(self, ids: Sequence[str]) -> dict[str, StoredChunk]:
         return self.chroma.chunks(ids)

@@ -6,6 +6,7 @@ import pytest
 
 from ingest.errors import InvalidInputError
 from qa.engine import QAEngine
+from vectorstore.records import day_number
 
 ANSWERABLE = [
     ("How much did Türkiye pay for the S-400 systems?", "$2.5 billion"),
@@ -122,6 +123,22 @@ def test_as_of_filters_by_publication_date(engine: QAEngine):
     assert all(p.published is None or p.published <= "2025-01-01" for p in before)
     with pytest.raises(InvalidInputError, match="as_of"):
         engine.retrieve("x", as_of="someday")
+
+
+def test_as_of_dense_search_by_ids_equals_the_metadata_filter(engine: QAEngine, monkeypatch):
+    """An embedded store names the chunks published by the day instead of filtering Chroma's
+    metadata: the same chunks; and when the snapshot names a chunk gone since, it filters."""
+    store = engine.store
+    vector = engine.embedder.encode(["S-400 Kremlin Peskov Putin visit"])[0]
+    days = sorted({day_number(r.published) for r in engine.articles()})
+    for day in [days[0] - 1, *days]:
+        by_ids = store.dense_search(vector, 40, published_by=day)
+        assert by_ids == store._dense_search(vector, 40, where={"published_day": {"$lte": day}})
+    assert by_ids and len(by_ids) == len(store.snapshot().lexical.ids)
+    lexical = store.snapshot().lexical
+    named = lexical.published_by(days[-1])
+    monkeypatch.setattr(type(lexical), "published_by", lambda self, day: [*named, "gone:0000"])
+    assert store.dense_search(vector, 40, published_by=days[-1]) == by_ids
 
 
 def test_qa_ask_uses_the_default_store_and_bundled_corpus(monkeypatch, tmp_path):
