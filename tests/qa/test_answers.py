@@ -141,6 +141,24 @@ def test_as_of_dense_search_by_ids_equals_the_metadata_filter(engine: QAEngine, 
     assert store.dense_search(vector, 40, published_by=days[-1]) == by_ids
 
 
+def test_only_the_passages_taken_are_read_and_one_removed_since_is_passed_over(
+    engine: QAEngine, monkeypatch
+):
+    question, as_of = "S-400 Putin visit TurkStream", "2100-01-01"  # as_of: no rerank
+    full = engine.retriever.retrieve(question, 4, as_of=as_of, per_article=3)
+    read: list[str] = []
+    real = engine.store.chunks
+
+    def chunks_but_the_best(ids):  # noqa: ANN001, ANN202
+        read.extend(ids)
+        return {k: v for k, v in real(ids).items() if k != full[0].chunk_id}
+
+    monkeypatch.setattr(engine.store, "chunks", chunks_but_the_best)
+    found = engine.retriever.retrieve(question, 4, as_of=as_of, per_article=3)
+    assert [p.chunk_id for p in found][:3] == [p.chunk_id for p in full[1:]]
+    assert len(found) == 4 and len(set(read)) == 5  # the 4 taken and the one gone
+
+
 def test_qa_ask_uses_the_default_store_and_bundled_corpus(monkeypatch, tmp_path):
     import qa
 
