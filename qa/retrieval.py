@@ -69,14 +69,16 @@ class HybridRetriever:
         if top_k <= 0:
             raise ValueError(f"top_k must be > 0, got {top_k}")
         limit = as_of_day(as_of)
-        snapshot = snapshot or self.store.snapshot()
-        lexical = snapshot.lexical
+        lexical = (snapshot or self.store.snapshot()).lexical
         mask = None
-        if limit is not None and lexical.ids:
-            mask = (lexical.days <= limit).astype(np.float32)
+        where = None
+        if limit is not None:
+            mask = (lexical.days <= limit).astype(np.float32) if lexical.ids else None
+            where = {"published_day": {"$lte": limit}}
         if query_vector is None:
             query_vector = self.embedder.encode([query])[0]
-        dense = self.store.dense_search(query_vector, self.candidates, limit, snapshot)
+        among = None if mask is None else lexical.chosen(mask)
+        dense = self.store.dense_search(query_vector, self.candidates, where=where, among=among)
         sparse = lexical.search(query, self.candidates, allowed=mask)
         fused: dict[str, float] = {}
         for weight, ranking in ((self.dense_weight, dense), (self.lexical_weight, sparse)):

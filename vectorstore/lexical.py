@@ -80,9 +80,9 @@ class LexicalIndex:
             (self.ids[int(d)], float(s)) for d, s in zip(docs[0], scores[0], strict=True) if s > 0
         ]
 
-    def published_by(self, day: int) -> list[str]:
-        """The chunks published by `day` (a day number) or undated (UNKNOWN_DAY is before any)."""
-        return self._id_array[self.days <= day].tolist()
+    def chosen(self, mask: np.ndarray) -> list[str]:
+        """The chunks a 0/1 mask over `self.ids` (a search's `allowed`) keeps."""
+        return self._id_array[mask > 0].tolist()
 
     @functools.cached_property
     def _id_array(self) -> np.ndarray:

@@ -320,22 +320,18 @@ class ArticleStore:
         self,
         vector: np.ndarray,
         n: int,
-        published_by: int | None = None,
-        snapshot: Snapshot | None = None,
+        where: dict | None = None,
+        among: Sequence[str] | None = None,
     ) -> list[tuple[str, float]]:
-        """The `n` chunks nearest to `vector` (ids and cosine similarities); with `published_by`
-        (a day number), only chunks published by that day or undated. An embedded store names
-        the committed chunks of `snapshot` that qualify: Chroma's metadata filter reads every
-        qualifying row from SQLite (about 45 ms a question on 16,666 chunks, against 5 for the
-        ids). A server store is sent the filter, smaller than the ids."""
-        if published_by is None:
-            return self._dense_search(vector, n)
-        where = {"published_day": {"$lte": published_by}}
-        if self.lock_path is not None:
-            lexical = (snapshot or self.snapshot()).lexical
+        """The `n` chunks nearest to `vector` (ids and cosine similarities), optionally filtered
+        by `where`. `among`: the committed chunks `where` selects, by id. An embedded store
+        searches among those: Chroma's metadata filter reads every row it selects from SQLite
+        (about 45 ms a question on 16,666 chunks, against 5 for the ids). A server store is
+        sent `where`, smaller than the ids."""
+        if among is not None and self.lock_path is not None:
             try:
-                return self._dense_search(vector, n, ids=lexical.published_by(published_by))
-            except StoreError:  # a chunk of the snapshot removed since: filter instead
+                return self._dense_search(vector, n, ids=among)
+            except StoreError:  # a chunk removed since the snapshot: filter instead
                 pass
         return self._dense_search(vector, n, where=where)
 

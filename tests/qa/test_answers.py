@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from ingest.errors import InvalidInputError
@@ -125,20 +126,21 @@ def test_as_of_filters_by_publication_date(engine: QAEngine):
         engine.retrieve("x", as_of="someday")
 
 
-def test_as_of_dense_search_by_ids_equals_the_metadata_filter(engine: QAEngine, monkeypatch):
-    """An embedded store names the chunks published by the day instead of filtering Chroma's
-    metadata: the same chunks; and when the snapshot names a chunk gone since, it filters."""
+def test_dense_search_among_named_chunks_equals_the_metadata_filter(engine: QAEngine):
+    """An embedded store searches among the chunks named instead of filtering Chroma's
+    metadata: the same chunks; and when one named is gone since, it filters."""
     store = engine.store
+    lexical = store.snapshot().lexical
     vector = engine.embedder.encode(["S-400 Kremlin Peskov Putin visit"])[0]
     days = sorted({day_number(r.published) for r in engine.articles()})
     for day in [days[0] - 1, *days]:
-        by_ids = store.dense_search(vector, 40, published_by=day)
-        assert by_ids == store._dense_search(vector, 40, where={"published_day": {"$lte": day}})
-    assert by_ids and len(by_ids) == len(store.snapshot().lexical.ids)
-    lexical = store.snapshot().lexical
-    named = lexical.published_by(days[-1])
-    monkeypatch.setattr(type(lexical), "published_by", lambda self, day: [*named, "gone:0000"])
-    assert store.dense_search(vector, 40, published_by=days[-1]) == by_ids
+        where = {"published_day": {"$lte": day}}
+        among = lexical.chosen((lexical.days <= day).astype(np.float32))
+        by_ids = store.dense_search(vector, 40, where=where, among=among)
+        assert by_ids == store.dense_search(vector, 40, where=where)
+        assert [c for c, _ in by_ids] == [c for c, _ in by_ids if c in among]
+    assert by_ids and len(by_ids) == len(lexical.ids)
+    assert store.dense_search(vector, 40, where=where, among=[*among, "gone:0000"]) == by_ids
 
 
 def test_only_the_passages_taken_are_read_and_one_removed_since_is_passed_over(
