@@ -104,6 +104,11 @@ class Chunk:
         return f"{self.article_id}:{self.index:04d}"
 
 
+def chunk_article(chunk_id: str) -> str:
+    """The article id in a chunk id (`Chunk.id`)."""
+    return chunk_id.rpartition(":")[0]
+
+
 @dataclass(frozen=True)
 class Skipped:
     """A file (or one record of a file) that was not ingested, and why."""

@@ -90,8 +90,14 @@ def _paragraph_spans(text: str, start: int, end: int) -> list[tuple[int, int]]:
 
 def sentence_spans(text: str) -> list[tuple[int, int]]:
     """(start, end) of every sentence of `text`, in order; text[start:end] has no outer whitespace."""
+    return list(_sentence_spans(text))
+
+
+@functools.lru_cache(maxsize=256)
+def _sentence_spans(text: str) -> tuple[tuple[int, int], ...]:
+    """Remembered: a question's passages are split by the rerank and again by the answerer."""
     spans: list[tuple[int, int]] = []
     for line in _LINE.finditer(text):
         if line.group().strip():
             spans.extend(_paragraph_spans(text, line.start(), line.end()))
-    return spans
+    return tuple(spans)

@@ -10,9 +10,10 @@ import numpy as np
 
 from ingest.embedder import Embedder
 from ingest.errors import InvalidInputError
+from ingest.models import chunk_article
 from qa.rerank import RerankWeights, rerank
 from qa.types import Passage
-from vectorstore.records import UNKNOWN_DAY, day_number
+from vectorstore.records import UNKNOWN_DAY, StoredChunk, day_number
 from vectorstore.store import ArticleStore, Snapshot
 
 RRF_K = 60
@@ -87,47 +88,63 @@ class HybridRetriever:
             where = within if where is None else {"$and": [where, within]}
         if query_vector is None:
             query_vector = self.embedder.encode([query])[0]
-        dense = self.store.dense_search(query_vector, self.candidates, where=where)
+        among = None if mask is None else lexical.chosen(mask)
+        dense = self.store.dense_search(query_vector, self.candidates, where=where, among=among)
         sparse = lexical.search(query, self.candidates, allowed=mask)
         fused: dict[str, float] = {}
         for weight, ranking in ((self.dense_weight, dense), (self.lexical_weight, sparse)):
             for rank, (chunk_id, _) in enumerate(ranking):
                 fused[chunk_id] = fused.get(chunk_id, 0.0) + weight / (RRF_K + rank + 1)
-        chunks = self.store.chunks(list(fused))
         if limit is not None:
             # news asked about "as of" a day: the latest reporting before it counts most
-            for chunk_id, chunk in chunks.items():
-                day = day_number(chunk.published)
+            for chunk_id in fused.keys() & lexical.position.keys():
+                day = int(lexical.days[lexical.position[chunk_id]])
                 if day != UNKNOWN_DAY:
                     age = max(limit - day, 0) / self.recency_half_life
                     fused[chunk_id] += self.recency_weight * math.exp(-age) / (RRF_K + 1)
+        ranked = [  # best first; an interrupted ingest's chunks are not committed
+            chunk_id
+            for chunk_id, _ in sorted(fused.items(), key=lambda item: -item[1])
+            if chunk_id in lexical.position
+        ]
         # undated: a pool of passages for the rerank; dated: the recency prior orders them already
         wanted = top_k if limit is not None else max(top_k, self.pool)
-        passages = []
         cap = self.per_article if per_article is None else per_article
-        taken: dict[str, int] = {}
-        for chunk_id, score in sorted(fused.items(), key=lambda item: -item[1]):
-            chunk = chunks.get(chunk_id)
-            if chunk is None or chunk_id not in lexical.position:
-                continue  # not committed (an interrupted ingest) or removed since
-            if taken.get(chunk.article_id, 0) >= cap:
-                continue  # room for other articles
-            taken[chunk.article_id] = taken.get(chunk.article_id, 0) + 1
-            passages.append(
-                Passage(
-                    chunk_id=chunk.id,
-                    article_id=chunk.article_id,
-                    meta=chunk.meta,
-                    text=chunk.text,
-                    start=chunk.start,
-                    end=chunk.end,
-                    score=score,
-                    noncontent=chunk.noncontent,
-                )
+        passages = [
+            Passage(
+                chunk_id=chunk.id,
+                article_id=chunk.article_id,
+                meta=chunk.meta,
+                text=chunk.text,
+                start=chunk.start,
+                end=chunk.end,
+                score=fused[chunk.id],
+                noncontent=chunk.noncontent,
             )
-            if len(passages) == wanted:
-                break
+            for chunk in self._read(ranked, wanted, cap)
+        ]
         if limit is not None:
             return passages
-        ranked = rerank(query, passages, lexical.idf, self.rerank_weights)
-        return ranked[:top_k]
+        return rerank(query, passages, lexical.idf, self.rerank_weights)[:top_k]
+
+    def _read(self, ranked: list[str], wanted: int, cap: int) -> list[StoredChunk]:
+        """The first `wanted` chunks of `ranked` the store holds, at most `cap` of one article.
+        Only those are fetched; one removed since the snapshot is passed over."""
+        held: dict[str, StoredChunk] = {}
+        gone: set[str] = set()
+        while True:
+            chosen: list[str] = []
+            taken: dict[str, int] = {}
+            for chunk_id in ranked:
+                article = chunk_article(chunk_id)
+                if chunk_id in gone or taken.get(article, 0) >= cap:
+                    continue  # removed, or room for other articles
+                taken[article] = taken.get(article, 0) + 1
+                chosen.append(chunk_id)
+                if len(chosen) == wanted:
+                    break
+            needed = [chunk_id for chunk_id in chosen if chunk_id not in held]
+            if not needed:
+                return [held[chunk_id] for chunk_id in chosen]
+            held.update(self.store.chunks(needed))
+            gone.update(chunk_id for chunk_id in needed if chunk_id not in held)

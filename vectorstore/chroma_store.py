@@ -246,16 +246,22 @@ class ChromaStore:
 
     @_guarded
     def query(
-        self, vector: np.ndarray, k: int, where: dict | None = None
+        self,
+        vector: np.ndarray,
+        k: int,
+        where: dict | None = None,
+        ids: Sequence[str] | None = None,
     ) -> list[tuple[str, float]]:
-        """Nearest chunks as (chunk id, cosine similarity)."""
-        total = self.count_chunks()
+        """Nearest chunks as (chunk id, cosine similarity); `ids`: among these chunks only (an
+        id Chroma does not hold is an error)."""
+        total = self.count_chunks() if ids is None else len(ids)
         if total == 0:
             return []
         found = self._chunks.query(
             query_embeddings=[vector.astype(np.float32)],
             n_results=min(k, total),
             where=where,
+            ids=None if ids is None else list(ids),
             include=["distances"],
         )
         return [

@@ -80,6 +80,14 @@ class LexicalIndex:
             (self.ids[int(d)], float(s)) for d, s in zip(docs[0], scores[0], strict=True) if s > 0
         ]
 
+    def chosen(self, mask: np.ndarray) -> list[str]:
+        """The chunks a 0/1 mask over `self.ids` (a search's `allowed`) keeps."""
+        return self._id_array[mask > 0].tolist()
+
+    @functools.cached_property
+    def _id_array(self) -> np.ndarray:
+        return np.array(self.ids, dtype=object)
+
     @functools.cached_property
     def document_frequency(self) -> dict[str, int]:
         """How many chunks contain each term (for idf weights elsewhere)."""

@@ -317,17 +317,39 @@ class ArticleStore:
         return self.chroma.article(article_id)
 
     def dense_search(
-        self, vector: np.ndarray, n: int, where: dict | None = None
+        self,
+        vector: np.ndarray,
+        n: int,
+        where: dict | None = None,
+        among: Sequence[str] | None = None,
     ) -> list[tuple[str, float]]:
-        """The `n` chunks nearest to `vector` (ids and cosine similarities), optionally filtered."""
+        """The `n` chunks nearest to `vector` (ids and cosine similarities), optionally filtered
+        by `where`. `among`: the committed chunks `where` selects, by id. An embedded store
+        searches among those: Chroma's metadata filter reads every row it selects from SQLite
+        (about 45 ms a question on 16,666 chunks, against 5 for the ids). A server store is
+        sent `where`, smaller than the ids."""
+        if among is not None and self.lock_path is not None:
+            try:
+                return self._dense_search(vector, n, ids=among)
+            except StoreError:  # a chunk removed since the snapshot: filter instead
+                pass
+        return self._dense_search(vector, n, where=where)
+
+    def _dense_search(
+        self,
+        vector: np.ndarray,
+        n: int,
+        where: dict | None = None,
+        ids: Sequence[str] | None = None,
+    ) -> list[tuple[str, float]]:
         try:
-            return self.chroma.query(vector, n, where=where)
+            return self.chroma.query(vector, n, where=where, ids=ids)
         except StoreError as exc:
             if self.lock_path is None or "segment reader" not in str(exc):
                 raise
         with self._guard:
             self._reopen()  # another process wrote the first vectors since this one opened
-        return self.chroma.query(vector, n, where=where)
+        return self.chroma.query(vector, n, where=where, ids=ids)
 
     def chunks(self, ids: Sequence[str]) -> dict[str, StoredChunk]:
         return self.chroma.chunks(ids)

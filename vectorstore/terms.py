@@ -60,6 +60,8 @@ def _stemmer():  # noqa: ANN202
 
 def fold(text: str) -> str:
     """Lower case without accents: 'Türkiye' -> 'turkiye', 'İbrahim' -> 'ibrahim'."""
+    if text.isascii():  # nothing to decompose
+        return text.lower()
     decomposed = unicodedata.normalize("NFKD", text.lower())
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
@@ -71,5 +73,11 @@ def words(text: str) -> list[str]:
 
 def terms(text: str) -> list[str]:
     """Stemmed content terms of `text`, in order, repeats kept."""
+    return list(_terms(text))
+
+
+@functools.lru_cache(maxsize=4096)
+def _terms(text: str) -> tuple[str, ...]:
+    """Remembered: a question's sentences are weighed by the rerank and again by the answerer."""
     kept = [w for w in words(text) if w not in STOPWORDS and (len(w) > 1 or w.isdigit())]
-    return _stemmer().stemWords(kept)
+    return tuple(_stemmer().stemWords(kept))

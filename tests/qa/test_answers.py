@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from ingest.errors import InvalidInputError
 from qa.engine import QAEngine
+from vectorstore.records import day_number
 
 ANSWERABLE = [
     ("How much did Türkiye pay for the S-400 systems?", "$2.5 billion"),
@@ -122,6 +124,41 @@ def test_as_of_filters_by_publication_date(engine: QAEngine):
     assert all(p.published is None or p.published <= "2025-01-01" for p in before)
     with pytest.raises(InvalidInputError, match="as_of"):
         engine.retrieve("x", as_of="someday")
+
+
+def test_dense_search_among_named_chunks_equals_the_metadata_filter(engine: QAEngine):
+    """An embedded store searches among the chunks named instead of filtering Chroma's
+    metadata: the same chunks; and when one named is gone since, it filters."""
+    store = engine.store
+    lexical = store.snapshot().lexical
+    vector = engine.embedder.encode(["S-400 Kremlin Peskov Putin visit"])[0]
+    days = sorted({day_number(r.published) for r in engine.articles()})
+    for day in [days[0] - 1, *days]:
+        where = {"published_day": {"$lte": day}}
+        among = lexical.chosen((lexical.days <= day).astype(np.float32))
+        by_ids = store.dense_search(vector, 40, where=where, among=among)
+        assert by_ids == store.dense_search(vector, 40, where=where)
+        assert [c for c, _ in by_ids] == [c for c, _ in by_ids if c in among]
+    assert by_ids and len(by_ids) == len(lexical.ids)
+    assert store.dense_search(vector, 40, where=where, among=[*among, "gone:0000"]) == by_ids
+
+
+def test_only_the_passages_taken_are_read_and_one_removed_since_is_passed_over(
+    engine: QAEngine, monkeypatch
+):
+    question, as_of = "S-400 Putin visit TurkStream", "2100-01-01"  # as_of: no rerank
+    full = engine.retriever.retrieve(question, 4, as_of=as_of, per_article=3)
+    read: list[str] = []
+    real = engine.store.chunks
+
+    def chunks_but_the_best(ids):  # noqa: ANN001, ANN202
+        read.extend(ids)
+        return {k: v for k, v in real(ids).items() if k != full[0].chunk_id}
+
+    monkeypatch.setattr(engine.store, "chunks", chunks_but_the_best)
+    found = engine.retriever.retrieve(question, 4, as_of=as_of, per_article=3)
+    assert [p.chunk_id for p in found][:3] == [p.chunk_id for p in full[1:]]
+    assert len(found) == 4 and len(set(read)) == 5  # the 4 taken and the one gone
 
 
 def test_qa_ask_uses_the_default_store_and_bundled_corpus(monkeypatch, tmp_path):
