@@ -182,7 +182,7 @@ class QAEngine:
         other: when another process is writing (seeding too, most likely), this waits for it
         (up to `store_wait_s`) and looks again, so the corpus is ingested once."""
         deadline = time.monotonic() + self.settings.store_wait_s
-        while not self.store.snapshot().records:
+        while self.store.snapshot().empty:
             try:
                 return self.ingest([self.settings.bundled_corpus])
             except StoreBusyError:

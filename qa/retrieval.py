@@ -72,7 +72,7 @@ class HybridRetriever:
         mask = None
         where = None
         if limit is not None:
-            mask = (lexical.days <= limit).astype(np.float32) if lexical.ids else None
+            mask = (lexical.days <= limit).astype(np.float32) if len(lexical) else None
             where = {"published_day": {"$lte": limit}}
         if query_vector is None:
             query_vector = self.embedder.encode([query])[0]
@@ -97,7 +97,7 @@ class HybridRetriever:
         taken: dict[str, int] = {}
         for chunk_id, score in sorted(fused.items(), key=lambda item: -item[1]):
             chunk = chunks.get(chunk_id)
-            if chunk is None or chunk_id not in lexical.position:
+            if chunk is None or chunk_id not in lexical:
                 continue  # not committed (an interrupted ingest) or removed since
             if taken.get(chunk.article_id, 0) >= cap:
                 continue  # room for other articles

@@ -18,6 +18,7 @@ from typing import Any, TypeVar
 
 import numpy as np
 
+from ingest.chunking import embedding_text
 from ingest.embedder import DEFAULT_BACKEND, canonical_model_name, preferred_backend, vector_kind
 from ingest.errors import ArticleQAError, ModelMismatchError, StoreError
 from ingest.models import Article, Chunk
@@ -27,6 +28,7 @@ from vectorstore.records import (
     article_metadata,
     chunk_metadata,
     cleared,
+    day_of,
     meta_fields,
     record_from_metadata,
     refreshed_chunk_metadata,
@@ -211,8 +213,18 @@ class ChromaStore:
         return record_from_metadata(article_id, got["metadatas"][0]).to_article(got["documents"][0])
 
     @_guarded
+    def record(self, article_id: str) -> ArticleRecord | None:
+        """One article's record (no text), or None."""
+        got = self._articles.get(ids=[article_id], include=["metadatas"])
+        return record_from_metadata(article_id, got["metadatas"][0]) if got["ids"] else None
+
+    @_guarded
     def count_chunks(self) -> int:
         return int(self._chunks.count())
+
+    @_guarded
+    def count_articles(self) -> int:
+        return int(self._articles.count())
 
     @_guarded
     def chunks(self, ids: Sequence[str]) -> dict[str, StoredChunk]:
@@ -228,6 +240,18 @@ class ChromaStore:
     def all_chunks(self) -> list[StoredChunk]:
         return [
             stored_chunk(cid, doc, meta)
+            for page in self._pages(self._chunks, ["metadatas", "documents"])
+            for cid, doc, meta in zip(
+                page["ids"], page["documents"], page["metadatas"], strict=True
+            )
+        ]
+
+    @_guarded
+    def chunk_texts(self) -> list[tuple[str, str, str, int]]:
+        """Every stored chunk as (chunk id, article id, embedding text, publication day): what
+        the BM25 index is built from (no non-content spans, which it does not need)."""
+        return [
+            (cid, meta["article_id"], embedding_text(meta["title"], doc), day_of(meta))
             for page in self._pages(self._chunks, ["metadatas", "documents"])
             for cid, doc, meta in zip(
                 page["ids"], page["documents"], page["metadatas"], strict=True

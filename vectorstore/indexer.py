@@ -23,7 +23,8 @@ from ingest.chunking import Chunker, embedding_text
 from ingest.dedup import NearDuplicateIndex, decode, encode, signature
 from ingest.embedder import Embedder
 from ingest.models import Article, Chunk, Skipped
-from vectorstore.records import ArticleRecord
+from vectorstore.lexical import LexicalChange
+from vectorstore.records import ArticleRecord, byline, day_number
 from vectorstore.store import ArticleStore
 
 EMBED_BATCH_CHUNKS = 256
@@ -108,6 +109,7 @@ class Indexer:
         self._vectors: dict[str, np.ndarray] = {}  # embedding text -> vector, until committed
         self._chunked: dict[tuple[str, str], list[Chunk]] = {}
         self._signatures: dict[str, object] = {}
+        self._change = LexicalChange()  # what the commit under way did to the committed chunks
 
     def run(
         self,
@@ -147,10 +149,12 @@ class Indexer:
         chroma = self.store.chroma
         if repair:
             report.repaired_chunks = chroma.repair(min_age=self.store.orphan_grace)
+        base = self.store.lexical_base()
+        self._change = LexicalChange()
         records = chroma.article_records()
         self._sign_again(records)
         plan = self._plan(articles, records, report, exists)
-        started_writing = False
+        started_writing = done = False
         try:
             if plan.new or plan.rewrite or plan.relabel:
                 # a reader that opens the store while this run writes rebuilds its lexical
@@ -159,19 +163,30 @@ class Indexer:
                 started_writing = True
             for article_id in plan.rewrite:
                 chroma.delete_article(article_id)
-                records.pop(article_id)
+                old = records.pop(article_id)
+                self._change.remove(article_id, old.n_chunks, byline(old.meta))
             for article in plan.relabel:  # the title is embedded; the rest is not
-                chroma.update_article_meta(article)
-                records[article.id] = replace(records[article.id], meta=article.meta)
+                self._relabel(article, records)
                 report.relabelled.append(article.id)
             self._embed_and_write(plan, report, progress)
             self._settle(records, plan, report)
             if prune:
                 self._prune(records, articles, set(files_read), exists, report)
+            done = True
         finally:
             if report.changed or started_writing:
-                chroma.bump_revision(self.embedder.dimension)
+                revision = chroma.bump_revision(self.embedder.dimension)
+                if done:
+                    self.store.advance_lexical(base, revision, self._change)
         return report
+
+    def _relabel(self, article: Article, records: dict[str, ArticleRecord]) -> None:
+        """New metadata for a stored article (same text and title): no new embeddings."""
+        old = records[article.id]
+        self.store.chroma.update_article_meta(article)
+        records[article.id] = replace(old, meta=article.meta)
+        day = day_number(article.published)
+        self._change.relabel(article.id, old.n_chunks, day, byline(old.meta), byline(article.meta))
 
     def _run_shared(
         self,
@@ -405,6 +420,13 @@ class Indexer:
                 duplicates=tuple(plan.duplicates.pop(article.id, ())),
                 minhash=plan.minhash[article.id],
             )
+            self._change.add(
+                article.id,
+                [c.id for c in chunks],
+                texts[offset - len(chunks) : offset],
+                day_number(article.published),
+                byline(article.meta),
+            )
             (report.updated if article.id in plan.replaces else report.added).append(article.id)
             report.chunks += len(chunks)
             report.tokens += sum(c.n_tokens for c in chunks)
@@ -438,6 +460,7 @@ class Indexer:
         if not origins:
             self.store.chroma.delete_article(record.id)
             del records[record.id]
+            self._change.remove(record.id, record.n_chunks, byline(record.meta))
             report.removed.append(record.id)
         elif tuple(origins) != record.origins or tuple(duplicates) != record.duplicates:
             self.store.chroma.update_record(record, origins=origins, duplicates=duplicates)
