@@ -354,10 +354,14 @@ class ChromaStore:
         self._chunks.delete(where={"article_id": article_id})
 
     @_guarded
-    def repair(self, min_age: float = 0.0) -> int:
+    def repair(self, min_age: float = 0.0, committed_chunks: int | None = None) -> int:
         """Delete chunks left by an interrupted run (no committed article record) that are at
         least `min_age` seconds old; returns how many. (In a shared server store, a younger
-        orphan may belong to a run still in progress elsewhere.)"""
+        orphan may belong to a run still in progress elsewhere.) `committed_chunks`: how many
+        chunks the committed records count; when the store holds exactly that many there is
+        nothing to look for, and the chunks are not read."""
+        if committed_chunks is not None and self.count_chunks() == committed_chunks:
+            return 0
         committed = set(self._articles.get(include=[])["ids"])
         cutoff = time.time() - min_age
         orphans: set[str] = set()

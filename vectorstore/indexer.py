@@ -147,11 +147,12 @@ class Indexer:
         write (embedding what `_vectors` lacks), settle origins, prune, bump the revision."""
         report = IngestReport()
         chroma = self.store.chroma
-        if repair:
-            report.repaired_chunks = chroma.repair(min_age=self.store.orphan_grace)
         base = self.store.lexical_base()
         self._change = LexicalChange()
         records = chroma.article_records()
+        if repair:
+            counted = sum(r.n_chunks for r in records.values())
+            report.repaired_chunks = chroma.repair(self.store.orphan_grace, counted)
         self._sign_again(records)
         plan = self._plan(articles, records, report, exists)
         started_writing = done = False
