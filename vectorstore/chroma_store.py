@@ -14,6 +14,7 @@ import json
 import time
 import uuid
 from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import numpy as np
@@ -36,6 +37,30 @@ from vectorstore.records import (
 )
 
 T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class NewArticle:
+    """An article to write: its chunks, their vectors, and its record's bookkeeping."""
+
+    article: Article
+    chunks: Sequence[Chunk]
+    vectors: np.ndarray
+    origins: tuple[str, ...]
+    duplicates: tuple[dict, ...] = ()
+    minhash: str = ""
+
+    def mean_vector(self) -> np.ndarray:
+        """The article record's vector: the normalised mean of its chunks' vectors."""
+        mean = np.asarray(self.vectors).mean(axis=0)
+        return (mean / (np.linalg.norm(mean) or 1.0)).astype(np.float32)
+
+    def record_metadata(self) -> dict[str, Any]:
+        return article_metadata(
+            self.article, len(self.chunks), self.origins, self.duplicates, self.minhash
+        )
+
+
 SCHEMA_VERSION = 1
 WRITING = "writing-"  # prefix of a revision taken at the start of a commit
 
@@ -282,7 +307,6 @@ class ChromaStore:
         ]
 
     # ---- writes -----------------------------------------------------------------------------
-    @_guarded
     def add_article(
         self,
         article: Article,
@@ -293,25 +317,34 @@ class ChromaStore:
         minhash: str = "",
     ) -> None:
         """Write the chunks, then the article record that commits them."""
+        self.add_articles([NewArticle(article, chunks, vectors, origins, duplicates, minhash)])
+
+    @_guarded
+    def add_articles(self, new: Sequence[NewArticle]) -> None:
+        """Write the chunks of several articles, then their records, which commit them: a few
+        large writes instead of two per article (Chroma's cost is mostly per write). A run
+        interrupted in between leaves only uncommitted chunks, which `repair` removes."""
+        rows = [(item, i) for item in new for i in range(len(item.chunks))]
         batch = max(1, min(PAGE, self.client.get_max_batch_size()))
-        for i in range(0, len(chunks), batch):
-            part = chunks[i : i + batch]
+        now = int(time.time())
+        for start in range(0, len(rows), batch):
+            part = rows[start : start + batch]
             self._may_write()
             self._chunks.upsert(
-                ids=[c.id for c in part],
-                embeddings=vectors[i : i + batch],
-                documents=[c.text for c in part],
-                metadatas=[chunk_metadata(article, c, int(time.time())) for c in part],
+                ids=[item.chunks[i].id for item, i in part],
+                embeddings=np.stack([item.vectors[i] for item, i in part]),
+                documents=[item.chunks[i].text for item, i in part],
+                metadatas=[chunk_metadata(item.article, item.chunks[i], now) for item, i in part],
             )
-        mean = vectors.mean(axis=0)
-        mean = mean / (np.linalg.norm(mean) or 1.0)
-        self._may_write()
-        self._articles.upsert(
-            ids=[article.id],
-            embeddings=[mean.astype(np.float32)],
-            documents=[article.text],
-            metadatas=[article_metadata(article, len(chunks), origins, duplicates, minhash)],
-        )
+        for start in range(0, len(new), batch):
+            part = new[start : start + batch]
+            self._may_write()
+            self._articles.upsert(
+                ids=[item.article.id for item in part],
+                embeddings=np.stack([item.mean_vector() for item in part]),
+                documents=[item.article.text for item in part],
+                metadatas=[item.record_metadata() for item in part],
+            )
 
     @_guarded
     def update_record(self, record: ArticleRecord, **changes: Any) -> None:

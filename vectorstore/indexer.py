@@ -23,6 +23,7 @@ from ingest.chunking import Chunker, embedding_text
 from ingest.dedup import NearDuplicateIndex, decode, encode, signature
 from ingest.embedder import Embedder
 from ingest.models import Article, Chunk, Skipped
+from vectorstore.chroma_store import NewArticle
 from vectorstore.lexical import LexicalChange
 from vectorstore.records import ArticleRecord, byline, day_number
 from vectorstore.store import ArticleStore
@@ -410,17 +411,23 @@ class Indexer:
         for text in texts:
             self._vectors.pop(text, None)
         offset = 0
+        new = []
         for article, chunks in pending:
-            part = vectors[offset : offset + len(chunks)]
-            offset += len(chunks)
-            self.store.chroma.add_article(
-                article,
-                chunks,
-                np.asarray(part),
-                origins=tuple(dict.fromkeys(plan.origins[article.id])),
-                duplicates=tuple(plan.duplicates.pop(article.id, ())),
-                minhash=plan.minhash[article.id],
+            new.append(
+                NewArticle(
+                    article,
+                    chunks,
+                    np.asarray(vectors[offset : offset + len(chunks)]),
+                    origins=tuple(dict.fromkeys(plan.origins[article.id])),
+                    duplicates=tuple(plan.duplicates.pop(article.id, ())),
+                    minhash=plan.minhash[article.id],
+                )
             )
+            offset += len(chunks)
+        self.store.chroma.add_articles(new)
+        offset = 0
+        for article, chunks in pending:
+            offset += len(chunks)
             self._change.add(
                 article.id,
                 [c.id for c in chunks],
