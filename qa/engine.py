@@ -204,7 +204,9 @@ class QAEngine:
 
     def remove(self, article_id: str) -> None:
         self.article(article_id)
-        self.store.remove(article_id, self.embedder.dimension)
+        self.store.remove(
+            article_id, self.embedder.dimension, self.settings.near_duplicate_threshold
+        )
 
     def stats(self) -> dict[str, Any]:
         return {

@@ -238,6 +238,16 @@ class ChromaStore:
         return record_from_metadata(article_id, got["metadatas"][0]).to_article(got["documents"][0])
 
     @_guarded
+    def records(self, ids: Sequence[str]) -> dict[str, ArticleRecord]:
+        """The records (no text) of those of `ids` the store holds."""
+        found = {}
+        for i in range(0, len(ids), PAGE):
+            got = self._articles.get(ids=list(ids[i : i + PAGE]), include=["metadatas"])
+            for article_id, meta in zip(got["ids"], got["metadatas"], strict=True):
+                found[article_id] = record_from_metadata(article_id, meta)
+        return found
+
+    @_guarded
     def record(self, article_id: str) -> ArticleRecord | None:
         """One article's record (no text), or None."""
         got = self._articles.get(ids=[article_id], include=["metadatas"])

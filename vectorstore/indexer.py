@@ -20,11 +20,13 @@ import numpy as np
 from tqdm import tqdm
 
 from ingest.chunking import Chunker, embedding_text
-from ingest.dedup import NearDuplicateIndex, decode, encode, signature
+from ingest.dedup import decode, encode, signature
 from ingest.embedder import Embedder
 from ingest.models import Article, Chunk, Skipped
-from vectorstore.chroma_store import NewArticle
+from vectorstore.catalog import entry
+from vectorstore.chroma_store import WRITING, NewArticle
 from vectorstore.lexical import LexicalChange
+from vectorstore.record_view import RecordView, entry_of
 from vectorstore.records import ArticleRecord, byline, day_number
 from vectorstore.store import ArticleStore
 
@@ -111,6 +113,7 @@ class Indexer:
         self._chunked: dict[tuple[str, str], list[Chunk]] = {}
         self._signatures: dict[str, object] = {}
         self._change = LexicalChange()  # what the commit under way did to the committed chunks
+        self._view: RecordView | None = None  # the records the commit under way reads
 
     def run(
         self,
@@ -150,12 +153,14 @@ class Indexer:
         chroma = self.store.chroma
         base = self.store.lexical_base()
         self._change = LexicalChange()
-        records = chroma.article_records()
+        catalog = self.store.catalog(self.near_duplicate)
+        view = self._view = RecordView(chroma, catalog if catalog.revision() == base[0] else None)
         if repair:
-            counted = sum(r.n_chunks for r in records.values())
-            report.repaired_chunks = chroma.repair(self.store.orphan_grace, counted)
-        self._sign_again(records)
-        plan = self._plan(articles, records, report, exists)
+            report.repaired_chunks = chroma.repair(self.store.orphan_grace, view.chunk_count())
+        view.prepare(articles)
+        self._sign_again(view.records)
+        plan = self._plan(articles, view, report, exists)
+        records = view.records
         started_writing = done = False
         try:
             if plan.new or plan.rewrite or plan.relabel:
@@ -166,20 +171,25 @@ class Indexer:
             for article_id in plan.rewrite:
                 chroma.delete_article(article_id)
                 old = records.pop(article_id)
+                view.drop(article_id)
                 self._change.remove(article_id, old.n_chunks, byline(old.meta))
             for article in plan.relabel:  # the title is embedded; the rest is not
                 self._relabel(article, records)
                 report.relabelled.append(article.id)
             self._embed_and_write(plan, report, progress)
+            view.load(plan.duplicates)  # stored articles that gain near copies
             self._settle(records, plan, report)
             if prune:
-                self._prune(records, articles, set(files_read), exists, report)
+                self._prune(view.load_all(), articles, set(files_read), exists, report)
             done = True
         finally:
+            revision = base[0]
             if report.changed or started_writing:
                 revision = chroma.bump_revision(self.embedder.dimension)
                 if done:
                     self.store.advance_lexical(base, revision, self._change)
+            if done and (view.events or view.complete) and not revision.startswith(WRITING):
+                view.save(catalog, revision)  # nothing written: a full read still makes one
         return report
 
     def _relabel(self, article: Article, records: dict[str, ArticleRecord]) -> None:
@@ -206,7 +216,7 @@ class Indexer:
         duplicate, and its vectors go unused. A last commit over every article settles origins
         and prunes, as a single run would."""
         report = IngestReport()
-        guess = self._plan(articles, self.store.chroma.article_records(), IngestReport(), exists)
+        guess = self._plan(articles, RecordView(self.store.chroma, None), IngestReport(), exists)
         bar = tqdm(
             total=len(guess.new),
             unit="article",
@@ -274,25 +284,27 @@ class Indexer:
             minhash = encode(signature(article.text))
             self.store.chroma.update_record(record, minhash=minhash)
             records[record.id] = replace(record, minhash=minhash)
+            self._noted(records[record.id])
 
     # ---- planning (no writes) ----------------------------------------------------------------
     def _plan(
         self,
         articles: Sequence[Article],
-        records: dict[str, ArticleRecord],
+        view: RecordView,
         report: IngestReport,
         exists: Callable[[str], bool],
     ) -> _Plan:
         plan = _Plan()
-        held_before = {o for r in records.values() for o in r.origins}
         incoming = {a.id for a in articles}
         reread = {a.origin for a in articles}
-        near = NearDuplicateIndex(self.near_duplicate)
-        for record in records.values():
-            vanishing = record.id not in incoming and all(o in reread for o in record.origins)
-            sig = decode(record.minhash)
-            if sig is not None and not vanishing:
-                near.add(record.id, sig)
+        records = view.records
+        held_before = {o for r in records.values() for o in r.origins}
+        vanishing = {
+            r.id
+            for r in records.values()
+            if r.id not in incoming and all(o in reread for o in r.origins)
+        }
+        near = view.near(self.near_duplicate, vanishing)
         accepted: set[str] = set()
         for article in articles:
             if article.origin in plan.holder:
@@ -425,6 +437,11 @@ class Indexer:
             )
             offset += len(chunks)
         self.store.chroma.add_articles(new)
+        if self._view is not None:
+            for item in new:
+                origins, duplicates = item.origins, item.duplicates
+                n_chunks = len(item.chunks)
+                self._view.put(entry(item.article.id, n_chunks, origins, duplicates, item.minhash))
         offset = 0
         for article, chunks in pending:
             offset += len(chunks)
@@ -469,12 +486,20 @@ class Indexer:
             self.store.chroma.delete_article(record.id)
             del records[record.id]
             self._change.remove(record.id, record.n_chunks, byline(record.meta))
+            if self._view is not None:
+                self._view.drop(record.id)
             report.removed.append(record.id)
         elif tuple(origins) != record.origins or tuple(duplicates) != record.duplicates:
             self.store.chroma.update_record(record, origins=origins, duplicates=duplicates)
             records[record.id] = replace(
                 record, origins=tuple(origins), duplicates=tuple(duplicates)
             )
+            self._noted(records[record.id])
+
+    def _noted(self, record: ArticleRecord) -> None:
+        """A record rewritten by this commit (for the catalog)."""
+        if self._view is not None:
+            self._view.put(entry_of(record))
 
     def _prune(
         self,

@@ -16,6 +16,7 @@ from platformdirs import user_cache_dir
 
 from ingest.errors import InvalidInputError, StoreBusyError, StoreError
 from ingest.models import Article
+from vectorstore.catalog import Catalog
 from vectorstore.chroma_store import WRITING, ChromaStore
 from vectorstore.lease import WriterLease
 from vectorstore.lexical import LexicalChange, LexicalIndex
@@ -33,7 +34,7 @@ def _earlier_store_traces(path: Path) -> list[str]:
         return []
     found = []
     for entry in sorted(path.iterdir()):
-        if entry.name.startswith("lexical-"):
+        if entry.name.startswith(("lexical-", "catalog-")):
             found.append(entry.name)
         elif entry.is_dir() and _SEGMENT.fullmatch(entry.name):
             found.append(f"vector segment {entry.name}")
@@ -316,6 +317,11 @@ class ArticleStore:
             self.shared_lexical.publish(index, current=revision)
         return index
 
+    def catalog(self, threshold: float) -> Catalog:
+        """The catalog of article records beside the BM25 index (see vectorstore.catalog)."""
+        name = self.lexical_dir.name.replace("lexical-", "catalog-", 1)
+        return Catalog(self.lexical_dir.with_name(f"{name}.sqlite3"), threshold)
+
     def lexical_base(self) -> tuple[str, LexicalIndex | None]:
         """At the start of a commit (under the writer lock or lease): the revision and, when
         it is cached, its BM25 index, which `advance_lexical` brings up to the commit's end."""
@@ -370,11 +376,14 @@ class ArticleStore:
         }
 
     # ---- writes -------------------------------------------------------------------------------
-    def remove(self, article_id: str, dimension: int) -> None:
-        """Delete an article and its chunks, under the writer lock."""
+    def remove(self, article_id: str, dimension: int, threshold: float) -> None:
+        """Delete an article and its chunks, under the writer lock. (`threshold`: the
+        near-duplicate threshold, which the catalog's lookup bands follow.)"""
         with self.writing():
             record = self.chroma.record(article_id)
             base = self.lexical_base()
+            catalog = self.catalog(threshold)
+            current = catalog.revision() == base[0]
             self.chroma.bump_revision(dimension, settled=False)
             self.chroma.delete_article(article_id)
             revision = self.chroma.bump_revision(dimension)
@@ -382,6 +391,8 @@ class ArticleStore:
                 change = LexicalChange()
                 change.remove(record.id, record.n_chunks, byline(record.meta))
                 self.advance_lexical(base, revision, change)
+            if current:
+                catalog.write(revision, [("drop", article_id)], None)
 
 
 @dataclass(frozen=True)
