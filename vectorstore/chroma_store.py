@@ -301,13 +301,11 @@ class ChromaStore:
     def query(
         self, vector: np.ndarray, k: int, where: dict | None = None
     ) -> list[tuple[str, float]]:
-        """Nearest chunks as (chunk id, cosine similarity)."""
-        total = self.count_chunks()
-        if total == 0:
-            return []
+        """Nearest chunks as (chunk id, cosine similarity). (Chroma returns fewer when the
+        store holds fewer: counting them first cost a scan per question.)"""
         found = self._chunks.query(
             query_embeddings=[vector.astype(np.float32)],
-            n_results=min(k, total),
+            n_results=k,
             where=where,
             include=["distances"],
         )

@@ -278,7 +278,9 @@ class LexicalIndex:
         revision: str,
     ) -> None:
         self.segments = list(segments)
-        self.days = np.asarray(days, dtype=np.int64)  # publication day per position (-1 unknown)
+        self.days = np.asarray(
+            days, dtype=np.int64
+        )  # publication day per position (records.UNKNOWN_DAY: undated)
         self.live = np.asarray(live, dtype=bool)
         self.df = np.asarray(df, dtype=np.int32)
         self.bylines = dict(bylines)  # term of an outlet or author -> articles that have it
@@ -358,6 +360,11 @@ class LexicalIndex:
     def find(self, chunk_id: str) -> int | None:
         """The position of a live chunk, or None."""
         return _find(self.segments, self.live, chunk_id)
+
+    def day(self, chunk_id: str) -> int | None:
+        """The publication day of a live chunk (UNKNOWN_DAY when undated), or None."""
+        position = self.find(chunk_id)
+        return None if position is None else int(self.days[position])
 
     def __contains__(self, chunk_id: object) -> bool:
         return isinstance(chunk_id, str) and self.find(chunk_id) is not None
