@@ -57,15 +57,26 @@ class Catalog:
         self.path = path
         self.bands, self.rows = lsh_bands(threshold)
         self._params = f"{SCHEMA}:{self.bands}x{self.rows}"
+        self._connection: sqlite3.Connection | None = None
 
     @contextlib.contextmanager
     def _db(self) -> Iterator[sqlite3.Connection]:
-        db = sqlite3.connect(self.path, timeout=60, isolation_level=None)
-        try:
-            db.executescript(_TABLES)
-            yield db
-        finally:
-            db.close()
+        """The catalog's connection, opened on first use and kept (a commit makes a lookup or
+        two per article) until `close`."""
+        if self._connection is None:
+            connection = sqlite3.connect(self.path, timeout=60, isolation_level=None)
+            try:
+                connection.executescript(_TABLES)
+            except BaseException:
+                connection.close()
+                raise
+            self._connection = connection
+        yield self._connection
+
+    def close(self) -> None:
+        if self._connection is not None:
+            self._connection.close()
+            self._connection = None
 
     def revision(self) -> str | None:
         """The store revision the catalog describes (None: none, or built another way)."""

@@ -190,6 +190,7 @@ class Indexer:
                     self.store.advance_lexical(base, revision, self._change)
             if done and (view.events or view.complete) and not revision.startswith(WRITING):
                 view.save(catalog, revision)  # nothing written: a full read still makes one
+            catalog.close()
         return report
 
     def _relabel(self, article: Article, records: dict[str, ArticleRecord]) -> None:

@@ -393,6 +393,7 @@ class ArticleStore:
                 self.advance_lexical(base, revision, change)
             if current:
                 catalog.write(revision, [("drop", article_id)], None)
+            catalog.close()
 
 
 @dataclass(frozen=True)
