@@ -54,15 +54,22 @@ def encode(sig: MinHash) -> str:
     return FORMAT + np.asarray(sig.hashvalues).astype("<u4").tobytes().hex()
 
 
-def decode(text: str) -> LeanMinHash | None:
-    """The signature stored as `text`, or None when it is missing, damaged or of an older form."""
+def decode_values(text: str) -> np.ndarray | None:
+    """The hash values stored as `text`, or None when it is missing, damaged or of an older
+    form."""
     if not text.startswith(FORMAT):
         return None
     try:
         values = np.frombuffer(bytes.fromhex(text[len(FORMAT) :]), dtype="<u4")
     except ValueError:
         return None
-    if values.shape != (N_HASHES,):
+    return values if values.shape == (N_HASHES,) else None
+
+
+def decode(text: str) -> LeanMinHash | None:
+    """The signature stored as `text`, or None when it is missing, damaged or of an older form."""
+    values = decode_values(text)
+    if values is None:
         return None
     from datasketch import LeanMinHash
 

@@ -189,7 +189,7 @@ class QAEngine:
         other: when another process is writing (seeding too, most likely), this waits for it
         (up to `store_wait_s`) and looks again, so the corpus is ingested once."""
         deadline = time.monotonic() + self.settings.store_wait_s
-        while not self.store.snapshot().records:
+        while self.store.snapshot().empty:
             try:
                 return self.ingest([self.settings.bundled_corpus])
             except StoreBusyError:
@@ -211,7 +211,9 @@ class QAEngine:
 
     def remove(self, article_id: str) -> None:
         self.article(article_id)
-        self.store.remove(article_id, self.embedder.dimension)
+        self.store.remove(
+            article_id, self.embedder.dimension, self.settings.near_duplicate_threshold
+        )
 
     def stats(self) -> dict[str, Any]:
         return {

@@ -14,10 +14,12 @@ import json
 import time
 import uuid
 from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import numpy as np
 
+from ingest.chunking import embedding_text
 from ingest.embedder import DEFAULT_BACKEND, canonical_model_name, preferred_backend, vector_kind
 from ingest.errors import ArticleQAError, ModelMismatchError, StoreError
 from ingest.models import Article, Chunk
@@ -27,6 +29,7 @@ from vectorstore.records import (
     article_metadata,
     chunk_metadata,
     cleared,
+    day_of,
     meta_fields,
     record_from_metadata,
     refreshed_chunk_metadata,
@@ -34,6 +37,30 @@ from vectorstore.records import (
 )
 
 T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class NewArticle:
+    """An article to write: its chunks, their vectors, and its record's bookkeeping."""
+
+    article: Article
+    chunks: Sequence[Chunk]
+    vectors: np.ndarray
+    origins: tuple[str, ...]
+    duplicates: tuple[dict, ...] = ()
+    minhash: str = ""
+
+    def mean_vector(self) -> np.ndarray:
+        """The article record's vector: the normalised mean of its chunks' vectors."""
+        mean = np.asarray(self.vectors).mean(axis=0)
+        return (mean / (np.linalg.norm(mean) or 1.0)).astype(np.float32)
+
+    def record_metadata(self) -> dict[str, Any]:
+        return article_metadata(
+            self.article, len(self.chunks), self.origins, self.duplicates, self.minhash
+        )
+
+
 SCHEMA_VERSION = 1
 WRITING = "writing-"  # prefix of a revision taken at the start of a commit
 
@@ -211,8 +238,28 @@ class ChromaStore:
         return record_from_metadata(article_id, got["metadatas"][0]).to_article(got["documents"][0])
 
     @_guarded
+    def records(self, ids: Sequence[str]) -> dict[str, ArticleRecord]:
+        """The records (no text) of those of `ids` the store holds."""
+        found = {}
+        for i in range(0, len(ids), PAGE):
+            got = self._articles.get(ids=list(ids[i : i + PAGE]), include=["metadatas"])
+            for article_id, meta in zip(got["ids"], got["metadatas"], strict=True):
+                found[article_id] = record_from_metadata(article_id, meta)
+        return found
+
+    @_guarded
+    def record(self, article_id: str) -> ArticleRecord | None:
+        """One article's record (no text), or None."""
+        got = self._articles.get(ids=[article_id], include=["metadatas"])
+        return record_from_metadata(article_id, got["metadatas"][0]) if got["ids"] else None
+
+    @_guarded
     def count_chunks(self) -> int:
         return int(self._chunks.count())
+
+    @_guarded
+    def count_articles(self) -> int:
+        return int(self._articles.count())
 
     @_guarded
     def chunks(self, ids: Sequence[str]) -> dict[str, StoredChunk]:
@@ -228,6 +275,18 @@ class ChromaStore:
     def all_chunks(self) -> list[StoredChunk]:
         return [
             stored_chunk(cid, doc, meta)
+            for page in self._pages(self._chunks, ["metadatas", "documents"])
+            for cid, doc, meta in zip(
+                page["ids"], page["documents"], page["metadatas"], strict=True
+            )
+        ]
+
+    @_guarded
+    def chunk_texts(self) -> list[tuple[str, str, str, int]]:
+        """Every stored chunk as (chunk id, article id, embedding text, publication day): what
+        the BM25 index is built from (no non-content spans, which it does not need)."""
+        return [
+            (cid, meta["article_id"], embedding_text(meta["title"], doc), day_of(meta))
             for page in self._pages(self._chunks, ["metadatas", "documents"])
             for cid, doc, meta in zip(
                 page["ids"], page["documents"], page["metadatas"], strict=True
@@ -253,13 +312,13 @@ class ChromaStore:
         ids: Sequence[str] | None = None,
     ) -> list[tuple[str, float]]:
         """Nearest chunks as (chunk id, cosine similarity); `ids`: among these chunks only (an
-        id Chroma does not hold is an error)."""
-        total = self.count_chunks() if ids is None else len(ids)
-        if total == 0:
+        id Chroma does not hold is an error). (Chroma returns fewer when the store holds fewer:
+        counting them first cost a scan per question.)"""
+        if ids is not None and not ids:
             return []
         found = self._chunks.query(
             query_embeddings=[vector.astype(np.float32)],
-            n_results=min(k, total),
+            n_results=k if ids is None else min(k, len(ids)),
             where=where,
             ids=None if ids is None else list(ids),
             include=["distances"],
@@ -270,7 +329,6 @@ class ChromaStore:
         ]
 
     # ---- writes -----------------------------------------------------------------------------
-    @_guarded
     def add_article(
         self,
         article: Article,
@@ -281,25 +339,34 @@ class ChromaStore:
         minhash: str = "",
     ) -> None:
         """Write the chunks, then the article record that commits them."""
+        self.add_articles([NewArticle(article, chunks, vectors, origins, duplicates, minhash)])
+
+    @_guarded
+    def add_articles(self, new: Sequence[NewArticle]) -> None:
+        """Write the chunks of several articles, then their records, which commit them: a few
+        large writes instead of two per article (Chroma's cost is mostly per write). A run
+        interrupted in between leaves only uncommitted chunks, which `repair` removes."""
+        rows = [(item, i) for item in new for i in range(len(item.chunks))]
         batch = max(1, min(PAGE, self.client.get_max_batch_size()))
-        for i in range(0, len(chunks), batch):
-            part = chunks[i : i + batch]
+        now = int(time.time())
+        for start in range(0, len(rows), batch):
+            part = rows[start : start + batch]
             self._may_write()
             self._chunks.upsert(
-                ids=[c.id for c in part],
-                embeddings=vectors[i : i + batch],
-                documents=[c.text for c in part],
-                metadatas=[chunk_metadata(article, c, int(time.time())) for c in part],
+                ids=[item.chunks[i].id for item, i in part],
+                embeddings=np.stack([item.vectors[i] for item, i in part]),
+                documents=[item.chunks[i].text for item, i in part],
+                metadatas=[chunk_metadata(item.article, item.chunks[i], now) for item, i in part],
             )
-        mean = vectors.mean(axis=0)
-        mean = mean / (np.linalg.norm(mean) or 1.0)
-        self._may_write()
-        self._articles.upsert(
-            ids=[article.id],
-            embeddings=[mean.astype(np.float32)],
-            documents=[article.text],
-            metadatas=[article_metadata(article, len(chunks), origins, duplicates, minhash)],
-        )
+        for start in range(0, len(new), batch):
+            part = new[start : start + batch]
+            self._may_write()
+            self._articles.upsert(
+                ids=[item.article.id for item in part],
+                embeddings=np.stack([item.mean_vector() for item in part]),
+                documents=[item.article.text for item in part],
+                metadatas=[item.record_metadata() for item in part],
+            )
 
     @_guarded
     def update_record(self, record: ArticleRecord, **changes: Any) -> None:
@@ -342,10 +409,14 @@ class ChromaStore:
         self._chunks.delete(where={"article_id": article_id})
 
     @_guarded
-    def repair(self, min_age: float = 0.0) -> int:
+    def repair(self, min_age: float = 0.0, committed_chunks: int | None = None) -> int:
         """Delete chunks left by an interrupted run (no committed article record) that are at
         least `min_age` seconds old; returns how many. (In a shared server store, a younger
-        orphan may belong to a run still in progress elsewhere.)"""
+        orphan may belong to a run still in progress elsewhere.) `committed_chunks`: how many
+        chunks the committed records count; when the store holds exactly that many there is
+        nothing to look for, and the chunks are not read."""
+        if committed_chunks is not None and self.count_chunks() == committed_chunks:
+            return 0
         committed = set(self._articles.get(include=[])["ids"])
         cutoff = time.time() - min_age
         orphans: set[str] = set()

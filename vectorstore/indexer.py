@@ -20,10 +20,14 @@ import numpy as np
 from tqdm import tqdm
 
 from ingest.chunking import Chunker, embedding_text
-from ingest.dedup import NearDuplicateIndex, decode, encode, signature
+from ingest.dedup import decode, encode, signature
 from ingest.embedder import Embedder
 from ingest.models import Article, Chunk, Skipped
-from vectorstore.records import ArticleRecord
+from vectorstore.catalog import entry
+from vectorstore.chroma_store import WRITING, NewArticle
+from vectorstore.lexical import LexicalChange
+from vectorstore.record_view import RecordView, entry_of
+from vectorstore.records import ArticleRecord, byline, day_number
 from vectorstore.store import ArticleStore
 
 EMBED_BATCH_CHUNKS = 256
@@ -108,6 +112,8 @@ class Indexer:
         self._vectors: dict[str, np.ndarray] = {}  # embedding text -> vector, until committed
         self._chunked: dict[tuple[str, str], list[Chunk]] = {}
         self._signatures: dict[str, object] = {}
+        self._change = LexicalChange()  # what the commit under way did to the committed chunks
+        self._view: RecordView | None = None  # the records the commit under way reads
 
     def run(
         self,
@@ -145,12 +151,17 @@ class Indexer:
         write (embedding what `_vectors` lacks), settle origins, prune, bump the revision."""
         report = IngestReport()
         chroma = self.store.chroma
+        base = self.store.lexical_base()
+        self._change = LexicalChange()
+        catalog = self.store.catalog(self.near_duplicate)
+        view = self._view = RecordView(chroma, catalog if catalog.revision() == base[0] else None)
         if repair:
-            report.repaired_chunks = chroma.repair(min_age=self.store.orphan_grace)
-        records = chroma.article_records()
-        self._sign_again(records)
-        plan = self._plan(articles, records, report, exists)
-        started_writing = False
+            report.repaired_chunks = chroma.repair(self.store.orphan_grace, view.chunk_count())
+        view.prepare(articles)
+        self._sign_again(view.records)
+        plan = self._plan(articles, view, report, exists)
+        records = view.records
+        started_writing = done = False
         try:
             if plan.new or plan.rewrite or plan.relabel:
                 # a reader that opens the store while this run writes rebuilds its lexical
@@ -159,19 +170,36 @@ class Indexer:
                 started_writing = True
             for article_id in plan.rewrite:
                 chroma.delete_article(article_id)
-                records.pop(article_id)
+                old = records.pop(article_id)
+                view.drop(article_id)
+                self._change.remove(article_id, old.n_chunks, byline(old.meta))
             for article in plan.relabel:  # the title is embedded; the rest is not
-                chroma.update_article_meta(article)
-                records[article.id] = replace(records[article.id], meta=article.meta)
+                self._relabel(article, records)
                 report.relabelled.append(article.id)
             self._embed_and_write(plan, report, progress)
+            view.load(plan.duplicates)  # stored articles that gain near copies
             self._settle(records, plan, report)
             if prune:
-                self._prune(records, articles, set(files_read), exists, report)
+                self._prune(view.load_all(), articles, set(files_read), exists, report)
+            done = True
         finally:
+            revision = base[0]
             if report.changed or started_writing:
-                chroma.bump_revision(self.embedder.dimension)
+                revision = chroma.bump_revision(self.embedder.dimension)
+                if done:
+                    self.store.advance_lexical(base, revision, self._change)
+            if done and (view.events or view.complete) and not revision.startswith(WRITING):
+                view.save(catalog, revision)  # nothing written: a full read still makes one
+            catalog.close()
         return report
+
+    def _relabel(self, article: Article, records: dict[str, ArticleRecord]) -> None:
+        """New metadata for a stored article (same text and title): no new embeddings."""
+        old = records[article.id]
+        self.store.chroma.update_article_meta(article)
+        records[article.id] = replace(old, meta=article.meta)
+        day = day_number(article.published)
+        self._change.relabel(article.id, old.n_chunks, day, byline(old.meta), byline(article.meta))
 
     def _run_shared(
         self,
@@ -189,7 +217,7 @@ class Indexer:
         duplicate, and its vectors go unused. A last commit over every article settles origins
         and prunes, as a single run would."""
         report = IngestReport()
-        guess = self._plan(articles, self.store.chroma.article_records(), IngestReport(), exists)
+        guess = self._plan(articles, RecordView(self.store.chroma, None), IngestReport(), exists)
         bar = tqdm(
             total=len(guess.new),
             unit="article",
@@ -257,25 +285,27 @@ class Indexer:
             minhash = encode(signature(article.text))
             self.store.chroma.update_record(record, minhash=minhash)
             records[record.id] = replace(record, minhash=minhash)
+            self._noted(records[record.id])
 
     # ---- planning (no writes) ----------------------------------------------------------------
     def _plan(
         self,
         articles: Sequence[Article],
-        records: dict[str, ArticleRecord],
+        view: RecordView,
         report: IngestReport,
         exists: Callable[[str], bool],
     ) -> _Plan:
         plan = _Plan()
-        held_before = {o for r in records.values() for o in r.origins}
         incoming = {a.id for a in articles}
         reread = {a.origin for a in articles}
-        near = NearDuplicateIndex(self.near_duplicate)
-        for record in records.values():
-            vanishing = record.id not in incoming and all(o in reread for o in record.origins)
-            sig = decode(record.minhash)
-            if sig is not None and not vanishing:
-                near.add(record.id, sig)
+        records = view.records
+        held_before = {o for r in records.values() for o in r.origins}
+        vanishing = {
+            r.id
+            for r in records.values()
+            if r.id not in incoming and all(o in reread for o in r.origins)
+        }
+        near = view.near(self.near_duplicate, vanishing)
         accepted: set[str] = set()
         for article in articles:
             if article.origin in plan.holder:
@@ -394,16 +424,34 @@ class Indexer:
         for text in texts:
             self._vectors.pop(text, None)
         offset = 0
+        new = []
         for article, chunks in pending:
-            part = vectors[offset : offset + len(chunks)]
+            new.append(
+                NewArticle(
+                    article,
+                    chunks,
+                    np.asarray(vectors[offset : offset + len(chunks)]),
+                    origins=tuple(dict.fromkeys(plan.origins[article.id])),
+                    duplicates=tuple(plan.duplicates.pop(article.id, ())),
+                    minhash=plan.minhash[article.id],
+                )
+            )
             offset += len(chunks)
-            self.store.chroma.add_article(
-                article,
-                chunks,
-                np.asarray(part),
-                origins=tuple(dict.fromkeys(plan.origins[article.id])),
-                duplicates=tuple(plan.duplicates.pop(article.id, ())),
-                minhash=plan.minhash[article.id],
+        self.store.chroma.add_articles(new)
+        if self._view is not None:
+            for item in new:
+                origins, duplicates = item.origins, item.duplicates
+                n_chunks = len(item.chunks)
+                self._view.put(entry(item.article.id, n_chunks, origins, duplicates, item.minhash))
+        offset = 0
+        for article, chunks in pending:
+            offset += len(chunks)
+            self._change.add(
+                article.id,
+                [c.id for c in chunks],
+                texts[offset - len(chunks) : offset],
+                day_number(article.published),
+                byline(article.meta),
             )
             (report.updated if article.id in plan.replaces else report.added).append(article.id)
             report.chunks += len(chunks)
@@ -438,12 +486,21 @@ class Indexer:
         if not origins:
             self.store.chroma.delete_article(record.id)
             del records[record.id]
+            self._change.remove(record.id, record.n_chunks, byline(record.meta))
+            if self._view is not None:
+                self._view.drop(record.id)
             report.removed.append(record.id)
         elif tuple(origins) != record.origins or tuple(duplicates) != record.duplicates:
             self.store.chroma.update_record(record, origins=origins, duplicates=duplicates)
             records[record.id] = replace(
                 record, origins=tuple(origins), duplicates=tuple(duplicates)
             )
+            self._noted(records[record.id])
+
+    def _noted(self, record: ArticleRecord) -> None:
+        """A record rewritten by this commit (for the catalog)."""
+        if self._view is not None:
+            self._view.put(entry_of(record))
 
     def _prune(
         self,

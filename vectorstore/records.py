@@ -41,6 +41,16 @@ class ArticleRecord(Described):
         return Article(meta=self.meta, text=text, origin=self.origin, id=self.id)
 
 
+def day_of(values: dict[str, Any]) -> int:
+    """The publication day of a stored chunk or record, from its metadata."""
+    return day_number(values.get("published"))
+
+
+def byline(meta: ArticleMeta) -> str:
+    """An article's outlet and authors as one text (the names its metadata knows)."""
+    return " ".join([meta.source or "", *meta.authors])
+
+
 def meta_fields(meta: ArticleMeta) -> dict[str, Any]:
     """An article's metadata as Chroma metadata values (no None: Chroma rejects it)."""
     values: dict[str, Any] = {

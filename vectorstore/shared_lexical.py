@@ -18,6 +18,7 @@ import base64
 import contextlib
 import hashlib
 import io
+import json
 import tarfile
 import tempfile
 import uuid
@@ -25,7 +26,7 @@ import zlib
 from pathlib import Path
 from typing import Any
 
-from vectorstore.lexical import FORMAT, LexicalIndex
+from vectorstore.lexical import CURRENT, FORMAT, LexicalIndex
 
 PART_CHARS = 4_000_000  # base64 characters per record
 
@@ -110,4 +111,4 @@ def _unpack(data: bytes, folder: Path) -> None:
 
 
 def _revision_of(folder: Path) -> str:
-    return (folder / "revision.txt").read_text().partition(":")[2]
+    return str(json.loads((folder / CURRENT).read_text())["revision"])

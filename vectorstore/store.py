@@ -5,8 +5,8 @@ from __future__ import annotations
 import contextlib
 import re
 import threading
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
@@ -14,15 +14,14 @@ import numpy as np
 from filelock import FileLock, Timeout
 from platformdirs import user_cache_dir
 
-from ingest.chunking import embedding_text
 from ingest.errors import InvalidInputError, StoreBusyError, StoreError
 from ingest.models import Article
+from vectorstore.catalog import Catalog
 from vectorstore.chroma_store import WRITING, ChromaStore
 from vectorstore.lease import WriterLease
-from vectorstore.lexical import LexicalIndex
-from vectorstore.records import ArticleRecord, StoredChunk, day_number
+from vectorstore.lexical import LexicalChange, LexicalIndex
+from vectorstore.records import ArticleRecord, StoredChunk, byline
 from vectorstore.shared_lexical import SharedLexical
-from vectorstore.terms import terms
 
 _SEGMENT = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 
@@ -35,7 +34,7 @@ def _earlier_store_traces(path: Path) -> list[str]:
         return []
     found = []
     for entry in sorted(path.iterdir()):
-        if entry.name.startswith("lexical-"):
+        if entry.name.startswith(("lexical-", "catalog-")):
             found.append(entry.name)
         elif entry.is_dir() and _SEGMENT.fullmatch(entry.name):
             found.append(f"vector segment {entry.name}")
@@ -281,36 +280,73 @@ class ArticleStore:
     # ---- reads: one snapshot per request --------------------------------------------------
     def snapshot(self) -> Snapshot:
         """The committed articles and their BM25 index at the store's current revision: from
-        memory, or built once per revision (the index from its disk cache when there)."""
+        memory, or once per revision from the index's disk cache (or built, when not cached).
+        The article records are read when first asked for."""
         revision = self.chroma.revision
         with self._guard:
             if self._snapshot is None or self._snapshot.revision != revision:
-                records = self.chroma.article_records()
-                lexical = self._lexical(revision, set(records))
-                self._snapshot = Snapshot(revision, lexical, records)
+                lexical = LexicalIndex.load(self.lexical_dir, revision)
+                if lexical is None:
+                    lexical = self._lexical(revision)
+                self._snapshot = Snapshot(revision, lexical, self._read_records)
             return self._snapshot
 
-    def _lexical(self, revision: str, committed: set[str]) -> LexicalIndex:
-        index = LexicalIndex.load(self.lexical_dir, revision)
-        if index is not None:
-            return index
+    def _read_records(self) -> dict[str, ArticleRecord]:
+        return self.chroma.article_records()
+
+    def _lexical(self, revision: str) -> LexicalIndex:
+        """The index of `revision` from the server's shared copy, or built from the chunks."""
         if self.shared_lexical is not None:
             index = self.shared_lexical.fetch(revision, self.lexical_dir)
             if index is not None:
                 return index
-        chunks = [c for c in self.chroma.all_chunks() if c.article_id in committed]
+        records = self.chroma.article_records()
+        chunks = [c for c in self.chroma.chunk_texts() if c[1] in records]
         index = LexicalIndex.build(
-            [c.id for c in chunks],
-            [day_number(c.published) for c in chunks],
-            [embedding_text(c.title, c.text) for c in chunks],
+            [cid for cid, _, _, _ in chunks],
+            [day for _, _, _, day in chunks],
+            [text for _, _, text, _ in chunks],
             revision,
+            bylines=[byline(r.meta) for r in records.values()],
         )
+        if self.chroma.revision != revision:  # a commit ran meanwhile: what was read may be newer
+            return index
         with contextlib.suppress(OSError):
             index.save(self.lexical_dir)
-        shared = self.shared_lexical is not None and not revision.startswith(WRITING)
-        if shared and self.chroma.revision == revision:  # nothing committed while it was built
+        if self.shared_lexical is not None and not revision.startswith(WRITING):
             self.shared_lexical.publish(index, current=revision)
         return index
+
+    def catalog(self, threshold: float) -> Catalog:
+        """The catalog of article records beside the BM25 index (see vectorstore.catalog)."""
+        name = self.lexical_dir.name.replace("lexical-", "catalog-", 1)
+        return Catalog(self.lexical_dir.with_name(f"{name}.sqlite3"), threshold)
+
+    def lexical_base(self) -> tuple[str, LexicalIndex | None]:
+        """At the start of a commit (under the writer lock or lease): the revision and, when
+        it is cached, its BM25 index, which `advance_lexical` brings up to the commit's end."""
+        revision = self.chroma.revision
+        if revision.startswith(WRITING):  # an interrupted commit: its index may not be exact
+            return revision, None
+        with self._guard:
+            if self._snapshot is not None and self._snapshot.revision == revision:
+                return revision, self._snapshot.lexical
+        return revision, LexicalIndex.load(self.lexical_dir, revision)
+
+    def advance_lexical(
+        self, base: tuple[str, LexicalIndex | None], revision: str, change: LexicalChange
+    ) -> None:
+        """After a commit that took the store from `base` to `revision` making `change`: save
+        the BM25 index of `revision` (the base's with the change applied), so no reader has to
+        build it from every chunk. Without a base index, the next reader builds it."""
+        index = base[1]
+        if index is None or revision.startswith(WRITING):
+            return
+        index = index.updated(change, revision)
+        with contextlib.suppress(OSError):
+            index.save(self.lexical_dir)
+        with self._guard:
+            self._snapshot = Snapshot(revision, index, self._read_records)
 
     def article(self, article_id: str) -> Article | None:
         """One article with its text, or None when the store does not hold it."""
@@ -360,32 +396,51 @@ class ArticleStore:
 
     def stats(self) -> dict[str, int | str]:
         return {
-            "articles": len(self.snapshot().records),
+            "articles": self.chroma.count_articles(),
             "chunks": self.chroma.count_chunks(),
             "store": self.location,
         }
 
     # ---- writes -------------------------------------------------------------------------------
-    def remove(self, article_id: str, dimension: int) -> None:
-        """Delete an article and its chunks, under the writer lock."""
+    def remove(self, article_id: str, dimension: int, threshold: float) -> None:
+        """Delete an article and its chunks, under the writer lock. (`threshold`: the
+        near-duplicate threshold, which the catalog's lookup bands follow.)"""
         with self.writing():
+            record = self.chroma.record(article_id)
+            base = self.lexical_base()
+            catalog = self.catalog(threshold)
+            current = catalog.revision() == base[0]
             self.chroma.bump_revision(dimension, settled=False)
             self.chroma.delete_article(article_id)
-            self.chroma.bump_revision(dimension)
+            revision = self.chroma.bump_revision(dimension)
+            if record is not None:
+                change = LexicalChange()
+                change.remove(record.id, record.n_chunks, byline(record.meta))
+                self.advance_lexical(base, revision, change)
+            if current:
+                catalog.write(revision, [("drop", article_id)], None)
+            catalog.close()
 
 
 @dataclass(frozen=True)
 class Snapshot:
-    """The store as one request reads it: a revision, its committed articles, its BM25 index."""
+    """The store as one request reads it: a revision, its BM25 index, and its committed
+    articles' records (read from the store when first used: most questions never need them)."""
 
     revision: str
     lexical: LexicalIndex
-    records: dict[str, ArticleRecord]
+    read_records: Callable[[], dict[str, ArticleRecord]] = field(repr=False, compare=False)
 
     @cached_property
+    def records(self) -> dict[str, ArticleRecord]:
+        return self.read_records()
+
+    @property
+    def empty(self) -> bool:
+        """No committed article (every article has at least one chunk)."""
+        return len(self.lexical) == 0
+
+    @property
     def metadata_terms(self) -> frozenset[str]:
         """Terms of every article's outlet and authors (names known only from metadata)."""
-        found: set[str] = set()
-        for record in self.records.values():
-            found.update(terms(" ".join([record.source or "", *record.authors])))
-        return frozenset(found)
+        return self.lexical.metadata_terms

@@ -10,8 +10,12 @@ import functools
 import re
 import unicodedata
 
-from bm25s.tokenization import STOPWORDS_EN
-
+# bm25s's English stop words (bm25s.stopwords.STOPWORDS_EN), which these terms were first cut by
+STOPWORDS_EN = (
+    "a", "an", "and", "are", "as", "at", "be", "but", "by", "for", "if", "in", "into", "is", "it",
+    "no", "not", "of", "on", "or", "such", "that", "the", "their", "then", "there", "these",
+    "they", "this", "to", "was", "will", "with",
+)  # fmt: skip
 _TOKEN = re.compile(r"\w+", re.UNICODE)
 STOPWORDS = frozenset(STOPWORDS_EN) | {
     "s",

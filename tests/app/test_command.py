@@ -59,7 +59,7 @@ def test_a_question_in_the_onnx_backends_imports_no_torch(tmp_path: Path, embedd
         "status = app.cli(['ask', 'How much did Türkiye pay for the S-400 systems?'])\n"
         "heavy = ('torch', 'transformers', 'sentence_transformers', 'onnx')\n"
         "print('loaded:', [m for m in heavy if m in sys.modules])\n"
-        "ingest = ('gradio', 'sklearn', 'trafilatura', 'datasketch', 'llama_index.core')\n"
+        "ingest = ('gradio', 'sklearn', 'trafilatura', 'datasketch', 'llama_index.core', 'bm25s')\n"
         "print('ingest:', [m for m in ingest if m in sys.modules])\n"
         "sys.exit(status)\n"
     )

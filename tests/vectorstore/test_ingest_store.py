@@ -123,34 +123,33 @@ def test_interrupted_ingest_then_rerun_equals_a_clean_run(make_engine, tmp_path,
     clean.ingest([CORPUS])
     engine = make_engine(tmp_path / "store")
     chroma = engine.store.chroma
-    real_add = chroma.add_article
-    calls = {"n": 0}
+    real_add = chroma.add_articles
 
-    def add_then_die(article, chunks, *args, **kwargs):  # noqa: ANN001, ANN002, ANN003
-        calls["n"] += 1
-        if calls["n"] == 2:  # chunks of the second article land, its record never does
-            chroma._chunks.upsert(
-                ids=[c.id for c in chunks],
-                embeddings=args[0],
-                documents=[c.text for c in chunks],
-                metadatas=[
-                    {
-                        "article_id": article.id,
-                        "index": c.index,
-                        "start": c.start,
-                        "end": c.end,
-                        "title": article.title,
-                    }
-                    for c in chunks
-                ],
-            )
-            raise KeyboardInterrupt
-        return real_add(article, chunks, *args, **kwargs)
+    def add_then_die(new):  # noqa: ANN001
+        """The first article lands whole; the second one's chunks land, its record never does."""
+        real_add(new[:1])
+        article, chunks = new[1].article, new[1].chunks
+        chroma._chunks.upsert(
+            ids=[c.id for c in chunks],
+            embeddings=new[1].vectors,
+            documents=[c.text for c in chunks],
+            metadatas=[
+                {
+                    "article_id": article.id,
+                    "index": c.index,
+                    "start": c.start,
+                    "end": c.end,
+                    "title": article.title,
+                }
+                for c in chunks
+            ],
+        )
+        raise KeyboardInterrupt
 
-    monkeypatch.setattr(chroma, "add_article", add_then_die)
+    monkeypatch.setattr(chroma, "add_articles", add_then_die)
     with pytest.raises(KeyboardInterrupt):
         engine.ingest([CORPUS])
-    monkeypatch.setattr(chroma, "add_article", real_add)
+    monkeypatch.setattr(chroma, "add_articles", real_add)
     assert len(engine.articles()) == 1
     assert all(
         p.article_id in {r.id for r in engine.articles()}
