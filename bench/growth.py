@@ -11,7 +11,7 @@ size can be measured again alone:
     .venv/bin/python bench/growth.py                                  # build, measure, plot
     .venv/bin/python bench/growth.py --sizes 2000,20000,100000 --steps build
     .venv/bin/python bench/growth.py --sizes 20000 --steps measure    # re-measure one size
-    .venv/bin/python bench/growth.py --steps plot                     # PNG from growth.json
+    .venv/bin/python bench/growth.py --steps plot,table               # PNG, README table
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ if str(ROOT) not in sys.path:  # run as a script: the project's packages come fr
 
 DATA = ROOT.parent / "shared" / "bench" / "realtimeqa"
 WORK = ROOT.parent / "growth-data"
-STEPS = ("build", "measure", "plot")
+STEPS = ("build", "measure", "plot", "table")
 
 
 def _sizes(text: str) -> list[int]:
@@ -63,11 +63,16 @@ def arguments(argv: list[str] | None = None) -> argparse.Namespace:
         default=[2000, 20000, 100000],
         help="store sizes in articles, comma-separated; the smallest is the number of real ones",
     )
-    parser.add_argument("--steps", type=_steps, default=list(STEPS), help="build,measure,plot")
+    parser.add_argument(
+        "--steps", type=_steps, default=list(STEPS), help="some of build,measure,plot,table"
+    )
     parser.add_argument("--questions", type=int, default=40, help="dev questions asked warm")
     parser.add_argument("--cold", type=int, default=3, help="cold `article-qa ask` runs")
     parser.add_argument("--probe", type=int, default=100, help="articles per ingest probe")
     parser.add_argument("--seed", type=int, default=0, help="of the synthetic articles")
+    parser.add_argument(
+        "--before", type=Path, help="plot: a growth.json of earlier code, drawn dashed beside"
+    )
     parser.add_argument("--worker", help=argparse.SUPPRESS)  # a measuring subprocess
     parser.add_argument("--store", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("payload", nargs="?", help=argparse.SUPPRESS)
@@ -115,7 +120,11 @@ def main(argv: list[str] | None = None) -> int:
     if "plot" in args.steps:
         from bench.growthkit.plot import plot
 
-        print(plot(results, args.out / "growth.png"))
+        print(plot(results, args.out / "growth.png", args.before))
+    if "table" in args.steps:
+        from bench.growthkit.table import table
+
+        print(table(results))
     return 0
 
 

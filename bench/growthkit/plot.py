@@ -12,28 +12,26 @@ PANELS = [
         "ms",
         [
             ("warm ask p50", "ask.ask_p50_ms"),
-            ("warm ask p95", "ask.ask_p95_ms"),
             ("warm ask p50, as_of", "ask.ask_as_of_p50_ms"),
             ("cold CLI ask", "cold.cold_ask_s*1000"),
         ],
     ),
     (
-        "loading and rebuilding (per process, per revision)",
+        "what a request reads of the whole store",
         "ms",
         [
-            ("BM25 index load", "index.lexical_load_ms"),
-            ("article records read", "index.records_read_ms"),
-            ("BM25 index rebuild", "index.lexical_rebuild_ms"),
-            ("near-dup index build", "index.near_dup_index_build_ms"),
+            ("first snapshot after an ingest", "ingest.ingest_real.next_snapshot_ms"),
+            ("first snapshot of a process", "index.snapshot_ms"),
+            ("all records (metadata questions)", "index.records_read_ms"),
         ],
     ),
     (
-        "ingest of a batch (per article)",
+        "ingest of new articles (per article)",
         "ms per article",
         [
             ("real embedding", "ingest.ingest_real.wall_s/probe"),
             ("looked-up vectors", "ingest.ingest_lookup.wall_s/probe"),
-            ("near-dup lookup", "index.near_dup_match_ms_per_article"),
+            ("near-dup lookup (catalog)", "index.near_dup_catalog_match_ms_per_article"),
         ],
     ),
     (
@@ -41,7 +39,6 @@ PANELS = [
         "MiB",
         [
             ("peak RSS, warm asking", "ask.peak_rss_mib"),
-            ("peak RSS, cold CLI ask", "cold.cold_ask_peak_rss_mib"),
             ("store on disk", "store_mib"),
         ],
     ),
@@ -72,21 +69,31 @@ def _size_label(n: int) -> str:
     return f"{n // 1000}k" if n >= 1000 and n % 1000 == 0 else str(n)
 
 
-def plot(results: Path, png: Path) -> Path:
+def _points(sizes: dict, path: str) -> list[tuple[int, float]]:
+    points = [(int(x), value(figures, path)) for x, figures in sizes.items()]
+    return sorted((x, y) for x, y in points if y is not None and y > 0)
+
+
+def plot(results: Path, png: Path, before: Path | None = None) -> Path:
+    """The figures of `results` against size; with `before` (growth.json of the code before
+    the fixes), its figures as dashed lines of the same colour."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     sizes = json.loads(results.read_text())["sizes"]
-    xs = sorted(int(size) for size in sizes)
+    earlier = json.loads(before.read_text())["sizes"] if before else {}
+    xs = sorted({int(size) for size in [*sizes, *earlier]})
     fig, axes = plt.subplots(2, 2, figsize=(10, 7.2), dpi=80)
     for ax, (title, unit, lines) in zip(axes.flat, PANELS, strict=True):
         for label, path in lines:
-            points = [(x, value(sizes[str(x)], path)) for x in xs]
-            points = [(x, y) for x, y in points if y is not None and y > 0]
+            points = _points(sizes, path)
             if points:
-                ax.plot(*zip(*points, strict=True), marker="o", label=label)
+                (line,) = ax.plot(*zip(*points, strict=True), marker="o", label=label)
+                old = _points(earlier, path)
+                if old:
+                    ax.plot(*zip(*old, strict=True), "--", marker="x", color=line.get_color())
         ax.set_xscale("log")
         ax.set_yscale("log")
         ax.set_xticks(xs, [_size_label(x) for x in xs])
@@ -96,7 +103,8 @@ def plot(results: Path, png: Path) -> Path:
         ax.set_ylabel(unit)
         ax.grid(True, which="both", alpha=0.3)
         ax.legend(fontsize=8)
-    fig.suptitle("article-qa: how cost grows with the corpus (bench/growth.py)", fontsize=11)
+    note = "; dashed: before the fixes" if earlier else ""
+    fig.suptitle(f"article-qa: how cost grows with the corpus (bench/growth.py{note})", fontsize=11)
     fig.tight_layout()
     png.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(png)
