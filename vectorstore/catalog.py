@@ -65,11 +65,10 @@ class Catalog:
         two per article) until `close`."""
         if self._connection is None:
             connection = sqlite3.connect(self.path, timeout=60, isolation_level=None)
-            try:
+            # a damaged schema is left for the reads to fail on (the commit then reads every
+            # record) and for the next full write to replace
+            with contextlib.suppress(sqlite3.Error):
                 connection.executescript(_TABLES)
-            except BaseException:
-                connection.close()
-                raise
             self._connection = connection
         yield self._connection
 
@@ -133,9 +132,12 @@ class Catalog:
             db.execute("BEGIN IMMEDIATE")
             try:
                 db.execute("DELETE FROM meta")
-                if base is not None:
+                if base is not None:  # anew, tables included (a damaged one is replaced)
                     for table in ("records", "holds", "bands"):
-                        db.execute(f"DELETE FROM {table}")  # noqa: S608 - fixed names
+                        db.execute(f"DROP TABLE IF EXISTS {table}")
+                    for statement in _TABLES.split(";"):
+                        if statement.strip():
+                            db.execute(statement)
                     for item in base:
                         self._put(db, item)
                 for kind, item in events:

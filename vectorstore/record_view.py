@@ -7,9 +7,12 @@ are. The view also notes the commit's record writes, which bring the catalog up 
 
 from __future__ import annotations
 
+import contextlib
+import sqlite3
 from collections.abc import Iterable, Sequence
 
 from ingest.dedup import NearDuplicateIndex, decode
+from ingest.errors import StoreError
 from ingest.models import Article
 from vectorstore.catalog import Catalog, Entry, entry, similarity
 from vectorstore.chroma_store import ChromaStore
@@ -49,9 +52,13 @@ class RecordView:
     def prepare(self, articles: Sequence[Article]) -> None:
         """Read what planning `articles` looks at: their records when their texts are stored,
         and the records holding their origins (or near copies read from them)."""
-        if self.catalog is not None:
-            self.load(a.id for a in articles)
+        if self.catalog is None:
+            return
+        self.load(a.id for a in articles)
+        try:
             self.load(self.catalog.holders(a.origin for a in articles))
+        except sqlite3.Error:  # a damaged catalog: read every record, and write it anew
+            self.load_all()
 
     def load_all(self) -> dict[str, ArticleRecord]:
         """Every committed record (as written so far); the view holds them all from now on."""
@@ -84,8 +91,10 @@ class RecordView:
 
     def save(self, catalog: Catalog, revision: str) -> None:
         """Bring the catalog to `revision`: the commit's writes on the catalog it started
-        from, or on every record it read."""
-        catalog.write(revision, self.events, self.base)
+        from, or on every record it read. A catalog that cannot be written (a full disk) is
+        left as it was: derived data, of another revision, so the next commit reads all."""
+        with contextlib.suppress(sqlite3.Error, OSError):
+            catalog.write(revision, self.events, self.base)
 
 
 class NearMatcher:
@@ -117,7 +126,14 @@ class NearMatcher:
         if self.catalog is None:
             return local
         best: tuple[float, int, str] | None = None
-        for record_id, order, values in self.catalog.candidates(sig.hashvalues):
+        try:
+            candidates = self.catalog.candidates(sig.hashvalues)
+        except sqlite3.Error as exc:
+            raise StoreError(
+                f"the catalog {self.catalog.path} cannot be read ({exc}); it is derived data: "
+                "delete it and ingest again"
+            ) from exc
+        for record_id, order, values in candidates:
             if record_id in self.excluded:
                 continue
             key = (similarity(values, sig.hashvalues), -order, record_id)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import re
+import sqlite3
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -418,7 +419,8 @@ class ArticleStore:
                 change.remove(record.id, record.n_chunks, byline(record.meta))
                 self.advance_lexical(base, revision, change)
             if current:
-                catalog.write(revision, [("drop", article_id)], None)
+                with contextlib.suppress(sqlite3.Error, OSError):  # derived data: rebuilt
+                    catalog.write(revision, [("drop", article_id)], None)
             catalog.close()
 
 

@@ -131,3 +131,21 @@ def test_a_catalog_of_another_revision_is_not_used(make_engine, tmp_path) -> Non
     report = engine.ingest([folder])
     assert len(report.added) == 1 and len(report.duplicates) == 2
     assert catalog.revision() == engine.store.chroma.revision
+
+
+def test_a_damaged_catalog_is_read_around_and_written_anew(make_engine, tmp_path) -> None:
+    folder = tmp_path / "feeds"
+    folder.mkdir()
+    _write(folder, _steps()[0])
+    engine = make_engine(tmp_path / "store")
+    engine.ingest([folder])
+    catalog = engine.store.catalog(engine.settings.near_duplicate_threshold)
+    with catalog._db() as db:
+        db.execute("DROP TABLE holds")  # damaged, yet naming the current revision
+        db.execute("CREATE TABLE holds (junk TEXT)")
+    catalog.close()
+    _write(folder, _steps()[1])
+    report = engine.ingest([folder])
+    assert len(report.added) == 1 and len(report.duplicates) == 2
+    assert catalog.revision() == engine.store.chroma.revision
+    assert catalog.holders([next(iter(engine.articles())).origin])
