@@ -169,7 +169,8 @@ class Builder:
         _, wall, cpu = timed_step(engine.store.snapshot)
         figures.update(snapshot_s=round(wall, 2), snapshot_cpu_s=round(cpu, 2))
         built = json.loads((store / BUILT).read_text())
-        built.setdefault("settled", []).append(figures)
+        earlier = built.get("settled", [])
+        built["settled"] = [*(earlier if isinstance(earlier, list) else [earlier]), figures]
         (store / BUILT).write_text(json.dumps(built, indent=1))
 
     def _grow(self, smaller: int, size: int) -> None:
