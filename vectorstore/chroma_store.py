@@ -184,9 +184,10 @@ class ChromaStore:
         return str(self._meta().get("revision", "empty"))
 
     @_guarded
-    def bump_revision(self, dimension: int, settled: bool = True) -> str:
-        """A new revision; `settled=False` marks one taken while a commit is still writing
-        (`WRITING`...): what is read under it may change, so its BM25 index is not shared."""
+    def bump_revision(self, dimension: int, settled: bool = True, revision: str = "") -> str:
+        """A new revision (`revision`, else a fresh one); `settled=False` marks one taken while
+        a commit is still writing (`WRITING`...): what is read under it may change, so its BM25
+        index is not shared."""
         meta = self._meta()
         self._may_write()
         known = meta.get("embedding_dim")
@@ -204,7 +205,7 @@ class ChromaStore:
             embedding_dim=dimension,
             embedding_model=canonical_model_name(self.model_name),
             embedding_backend=written_by(meta) or self.backend,
-            revision=("" if settled else WRITING) + uuid.uuid4().hex,
+            revision=revision or ("" if settled else WRITING) + uuid.uuid4().hex,
         )
         meta.pop("hnsw:space", None)
         self._chunks.modify(metadata=meta)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import time
+import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 
@@ -185,9 +186,10 @@ class Indexer:
         finally:
             revision = base[0]
             if report.changed or started_writing:
-                revision = chroma.bump_revision(self.embedder.dimension)
-                if done:
+                revision = uuid.uuid4().hex
+                if done:  # the index first: a reader of the new revision finds it at once
                     self.store.advance_lexical(base, revision, self._change)
+                chroma.bump_revision(self.embedder.dimension, revision=revision)
             if done and (view.events or view.complete) and not revision.startswith(WRITING):
                 view.save(catalog, revision)  # nothing written: a full read still makes one
             catalog.close()

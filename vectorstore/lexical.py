@@ -16,9 +16,9 @@ is rewritten O(log n) times. A removed chunk keeps its position, marked dead (it
 document frequencies at once); when dead positions pass a quarter, everything is rewritten.
 
 On disk (the store's `lexical-<name>` folder): one folder per segment, a file of per-position
-arrays (publication day, live) and per-term document frequencies, and `current.json`, replaced
-last, naming them with the revision. Files no longer named are deleted; a reader that misses
-one takes it as "not cached".
+arrays (publication day, live) and per-term document frequencies, and a manifest per revision
+(`rev-<revision>.json`, written last) naming them. The latest few manifests are kept and files
+none of them names are deleted; a reader that misses one takes it as "not cached".
 """
 
 from __future__ import annotations
@@ -26,9 +26,11 @@ from __future__ import annotations
 import bisect
 import contextlib
 import functools
+import hashlib
 import json
 import math
 import os
+import re
 import shutil
 import uuid
 from collections import Counter
@@ -45,7 +47,7 @@ MAX_TERM_REPEATS = 3  # occurrences of a term in a chunk that count: repetition 
 K1 = 1.5
 B = 0.75
 EMPTY = "<empty>"  # the one term of a chunk that has none (as bm25s indexed such a chunk)
-CURRENT = "current.json"
+KEEP_REVISIONS = 3  # manifests kept in the cache folder
 COMPACT_DEAD_SHARE = 0.25
 
 
@@ -407,8 +409,10 @@ class LexicalIndex:
 
     # ---- cache ---------------------------------------------------------------------------------
     def save(self, folder: Path) -> None:
-        """Write the index into `folder` (segments already there are kept), then name it in
-        `current.json`, then delete what that no longer names."""
+        """Write the index into `folder` (segments already there are kept) and name it in the
+        manifest of its revision; keep the KEEP_REVISIONS latest manifests and delete what
+        none of them names. (Several revisions: a reader that saves the index of a revision in
+        progress never takes away the one a writer has just saved for the next.)"""
         from filelock import FileLock
 
         folder.mkdir(parents=True, exist_ok=True)
@@ -418,31 +422,54 @@ class LexicalIndex:
             arrays = f"a-{uuid.uuid4().hex[:16]}.npz"
             with (folder / arrays).open("wb") as out:
                 np.savez(out, days=self.days, live=self.live, df=self.df)
-            current = {
+            manifest = {
                 "format": FORMAT,
                 "revision": self.revision,
                 "segments": [s.name for s in self.segments],
                 "arrays": arrays,
                 "bylines": self.bylines,
             }
-            tmp = folder / f".{CURRENT}.{uuid.uuid4().hex[:8]}"
-            tmp.write_text(json.dumps(current))
-            os.replace(tmp, folder / CURRENT)
-            _remove_unnamed(folder, {CURRENT, arrays, *current["segments"]})
+            tmp = folder / f".manifest.{uuid.uuid4().hex[:8]}"
+            tmp.write_text(json.dumps(manifest))
+            os.replace(tmp, folder / manifest_name(self.revision))
+            _keep_latest(folder)
 
     @classmethod
     def load(cls, folder: Path, revision: str) -> LexicalIndex | None:
         """The cached index if it was saved for `revision`, else None."""
         try:
-            current = json.loads((folder / CURRENT).read_text())
-            if current.get("format") != FORMAT or current.get("revision") != revision:
+            manifest = json.loads((folder / manifest_name(revision)).read_text())
+            if manifest.get("format") != FORMAT or manifest.get("revision") != revision:
                 return None
-            segments = [load_segment(folder, name) for name in current["segments"]]
-            with np.load(folder / current["arrays"]) as arrays:
+            segments = [load_segment(folder, name) for name in manifest["segments"]]
+            with np.load(folder / manifest["arrays"]) as arrays:
                 days, live, df = arrays["days"], arrays["live"], arrays["df"]
-            return cls(segments, days, live, df, current["bylines"], revision)
+            return cls(segments, days, live, df, manifest["bylines"], revision)
         except (OSError, ValueError, KeyError, TypeError):
             return None
+
+
+def manifest_name(revision: str) -> str:
+    """The file naming the index of `revision` (revisions are hex, "writing-" hex, "empty")."""
+    if not re.fullmatch(r"[\w-]{1,100}", revision):
+        revision = hashlib.sha256(revision.encode("utf-8")).hexdigest()[:32]
+    return f"rev-{revision}.json"
+
+
+def manifests(folder: Path) -> list[Path]:
+    """The folder's manifests, latest first."""
+    found = [p for p in folder.glob("rev-*.json") if p.is_file()]
+    return sorted(found, key=lambda p: p.stat().st_mtime_ns, reverse=True)
+
+
+def _keep_latest(folder: Path) -> None:
+    kept = manifests(folder)[:KEEP_REVISIONS]
+    named = {p.name for p in kept}
+    for manifest in kept:
+        with contextlib.suppress(OSError, ValueError, KeyError):
+            saved = json.loads(manifest.read_text())
+            named.update([saved["arrays"], *saved["segments"]])
+    _remove_unnamed(folder, named)
 
 
 def _find(segments: Sequence[Segment], live: np.ndarray, chunk_id: str) -> int | None:

@@ -26,7 +26,7 @@ import zlib
 from pathlib import Path
 from typing import Any
 
-from vectorstore.lexical import CURRENT, FORMAT, LexicalIndex
+from vectorstore.lexical import FORMAT, LexicalIndex, manifests
 
 PART_CHARS = 4_000_000  # base64 characters per record
 
@@ -111,4 +111,5 @@ def _unpack(data: bytes, folder: Path) -> None:
 
 
 def _revision_of(folder: Path) -> str:
-    return str(json.loads((folder / CURRENT).read_text())["revision"])
+    (manifest,) = manifests(folder)  # a packed index holds one revision
+    return str(json.loads(manifest.read_text())["revision"])

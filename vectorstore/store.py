@@ -6,6 +6,7 @@ import contextlib
 import re
 import sqlite3
 import threading
+import uuid
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -337,17 +338,17 @@ class ArticleStore:
     def advance_lexical(
         self, base: tuple[str, LexicalIndex | None], revision: str, change: LexicalChange
     ) -> None:
-        """After a commit that took the store from `base` to `revision` making `change`: save
-        the BM25 index of `revision` (the base's with the change applied), so no reader has to
-        build it from every chunk. Without a base index, the next reader builds it."""
+        """For a commit that takes the store from `base` to `revision` making `change`, before
+        the revision is written: save the BM25 index of `revision` (the base's with the change
+        applied), so no reader has to build it from every chunk. Without a base index, the next
+        reader builds it."""
         index = base[1]
         if index is None or revision.startswith(WRITING):
             return
-        index = index.updated(change, revision)
-        with contextlib.suppress(OSError):
-            index.save(self.lexical_dir)
-        with self._guard:
-            self._snapshot = Snapshot(revision, index, self._read_records)
+        try:
+            index.updated(change, revision).save(self.lexical_dir)
+        except Exception:  # noqa: BLE001 - derived data: the next reader builds it instead
+            return
 
     def article(self, article_id: str) -> Article | None:
         """One article with its text, or None when the store does not hold it."""
@@ -413,11 +414,12 @@ class ArticleStore:
             current = catalog.revision() == base[0]
             self.chroma.bump_revision(dimension, settled=False)
             self.chroma.delete_article(article_id)
-            revision = self.chroma.bump_revision(dimension)
-            if record is not None:
+            revision = uuid.uuid4().hex
+            if record is not None:  # the index first: a reader of the new revision finds it
                 change = LexicalChange()
                 change.remove(record.id, record.n_chunks, byline(record.meta))
                 self.advance_lexical(base, revision, change)
+            self.chroma.bump_revision(dimension, revision=revision)
             if current:
                 with contextlib.suppress(sqlite3.Error, OSError):  # derived data: rebuilt
                     catalog.write(revision, [("drop", article_id)], None)

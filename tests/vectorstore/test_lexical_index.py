@@ -145,3 +145,24 @@ def test_an_empty_index_searches_nothing(tmp_path: Path) -> None:
     index.save(tmp_path / "lexical")
     loaded = LexicalIndex.load(tmp_path / "lexical", "r")
     assert loaded is not None and len(loaded) == 0
+
+
+def test_a_later_save_of_another_revision_keeps_the_latest_ones(tmp_path: Path) -> None:
+    """A reader that saves the index of a revision in progress just after a writer saved the
+    next one's takes nothing from it; only the latest KEEP_REVISIONS stay."""
+    folder = tmp_path / "lexical"
+    articles = _articles(12)
+    index = _built(articles, "r0")
+    index.save(folder)
+    revisions = ["r1", "writing-x", "r2", "r3"]
+    for n, revision in enumerate(revisions):
+        change = LexicalChange()
+        aid = f"{100 + n:016x}"
+        _add(change, aid, (["storm court ruling"], n, "AP Kim Ode"))
+        index = index.updated(change, revision)
+        index.save(folder)
+    assert LexicalIndex.load(folder, "r0") is None and LexicalIndex.load(folder, "r1") is None
+    for revision in revisions[1:]:
+        loaded = LexicalIndex.load(folder, revision)
+        assert loaded is not None and loaded.revision == revision
+    assert len(list(folder.glob("rev-*.json"))) == 3
