@@ -24,6 +24,7 @@ SCHEMA = "1"
 _TABLES = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
 CREATE TABLE IF NOT EXISTS records (id TEXT PRIMARY KEY, ord INTEGER, n_chunks INTEGER, sig BLOB);
+CREATE INDEX IF NOT EXISTS records_ord ON records (ord);
 CREATE TABLE IF NOT EXISTS holds (origin TEXT, id TEXT);
 CREATE INDEX IF NOT EXISTS holds_origin ON holds (origin);
 CREATE INDEX IF NOT EXISTS holds_id ON holds (id);
@@ -162,7 +163,7 @@ class Catalog:
         """Insert or replace a record (a new one comes last in order; a known one keeps its
         place)."""
         row = db.execute("SELECT ord FROM records WHERE id = ?", (item.id,)).fetchone()
-        if row is None:
+        if row is None:  # max() reads the ord index's last entry, not every record
             row = db.execute("SELECT coalesce(max(ord) + 1, 0) FROM records").fetchone()
         self._drop(db, item.id)
         values = decode_values(item.minhash)

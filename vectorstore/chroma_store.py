@@ -215,13 +215,14 @@ class ChromaStore:
     def _pages(
         self, collection: Any, include: list[str], where: dict | None = None
     ) -> Iterator[dict]:
-        offset = 0
-        while True:
-            page = collection.get(include=include, limit=PAGE, offset=offset, where=where)
-            if not page["ids"]:
-                return
-            yield page
-            offset += len(page["ids"])
+        """Everything in `collection` (matching `where`), PAGE records at a time: the ids at
+        once, then the records by id. (Paging by offset costs Chroma a walk past every earlier
+        record per page: reading 840,000 chunks took 350 s that way, 70 s by id.)"""
+        ids = collection.get(include=[], where=where)["ids"]
+        for start in range(0, len(ids), PAGE):
+            page = collection.get(ids=ids[start : start + PAGE], include=include)
+            if page["ids"]:
+                yield page
 
     @_guarded
     def article_records(self) -> dict[str, ArticleRecord]:

@@ -108,6 +108,10 @@ ROWS: list[Row] = [
         "first snapshot after that ingest, ms",
         lambda f: _num(_get(f, "ingest.ingest_real.next_snapshot_ms"), 1),
     ),
+    (
+        "a process's first query (Chroma loads its HNSW graph), ms",
+        lambda f: _num(_get(f, "ingest.first_query_ms")),
+    ),
     ("build with looked-up vectors (files of 5,000)", _build_rate),
     ("load average (1 min) before–after", _load),
 ]

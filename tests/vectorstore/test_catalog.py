@@ -149,3 +149,15 @@ def test_a_damaged_catalog_is_read_around_and_written_anew(make_engine, tmp_path
     assert len(report.added) == 1 and len(report.duplicates) == 2
     assert catalog.revision() == engine.store.chroma.revision
     assert catalog.holders([next(iter(engine.articles())).origin])
+
+
+def test_adding_a_record_reads_no_other(tmp_path: Path) -> None:
+    """A new record's place comes from the order index, not a scan of every record."""
+    from vectorstore.catalog import Catalog, entry
+
+    catalog = Catalog(tmp_path / "catalog.sqlite3", 0.8)
+    catalog.write("r1", [("put", entry(f"a{i}", 1, [f"o{i}"], [], "")) for i in range(3)], [])
+    with catalog._db() as db:
+        plan = db.execute("EXPLAIN QUERY PLAN SELECT max(ord) FROM records").fetchall()
+    assert "records_ord" in str(plan)
+    assert catalog.holders(["o2"]) == {"a2"} and catalog.chunk_count() == 3
