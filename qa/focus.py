@@ -33,9 +33,10 @@ def quoted_articles(answer_text: str, store: ArticleStore, snapshot: Snapshot) -
     """Ids of the articles that hold the answer's quoted sentences, in the answer's order."""
     found: list[str] = []
     for sentence in quoted_sentences(answer_text):
+        # the snapshot's index holds its committed chunks only: no record needs reading
         hits = [chunk_id for chunk_id, _ in snapshot.lexical.search(sentence, _LOOKUPS)]
         for chunk in store.chunks(hits).values():
-            if chunk.article_id in snapshot.records and sentence in _normal(chunk.text):
+            if sentence in _normal(chunk.text):
                 if chunk.article_id not in found:
                     found.append(chunk.article_id)
                 break

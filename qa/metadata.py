@@ -152,22 +152,24 @@ class MetadataAnswerer:
         self, query: str, as_of: dt.date | str | None, snapshot: Snapshot
     ) -> tuple[ArticleRecord | None, list[Passage], str]:
         """The article the question describes, the passages that led there, or why none."""
-        records = snapshot.records
-        if not records:
+        if snapshot.empty:
             return None, [], "There are no articles to answer from."
         topic = [t for t in terms(query) if t not in _META_WORDS]
         passages = self.retriever.retrieve(
             " ".join(topic) or query, 5, as_of=as_of, per_article=1, snapshot=snapshot
         )
-        if len(records) == 1:
-            return next(iter(records.values())), passages, ""
+        store = self.retriever.store
+        if store.count_articles() == 1:  # reading every record is reading one
+            only = next(iter(snapshot.records.values()), None)
+            return only, passages, "" if only else "There are no articles to answer from."
         hint = "Name its subject, e.g. “Who wrote the article about the S-400 talks?”."
         if not topic:
             return None, passages, f"Which article do you mean? {hint}"
-        # the retrieved articles, and those whose metadata (outlet, author) the question names
-        candidates = [records[p.article_id] for p in passages if p.article_id in records]
-        named = set(topic)
-        for record in records.values():
+        # the retrieved articles, and those whose metadata (outlet, author) the question names:
+        # only such a question reads every article's record
+        candidates = list(store.records_of([p.article_id for p in passages]).values())
+        named = set(topic) & snapshot.metadata_terms
+        for record in snapshot.records.values() if named else ():
             if named & set(terms(" ".join([record.source or "", *record.authors]))):
                 candidates.append(record)
         best, best_score = None, 0.0

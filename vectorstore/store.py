@@ -392,6 +392,13 @@ class ArticleStore:
     def chunks(self, ids: Sequence[str]) -> dict[str, StoredChunk]:
         return self.chroma.chunks(ids)
 
+    def records_of(self, article_ids: Sequence[str]) -> dict[str, ArticleRecord]:
+        """The records (no text) of those of `article_ids` the store holds."""
+        return self.chroma.records(list(dict.fromkeys(article_ids))) if article_ids else {}
+
+    def count_articles(self) -> int:
+        return self.chroma.count_articles()
+
     def chunk_ids_of(self, article_ids: Sequence[str]) -> list[str]:
         """The ids of the stored chunks of these articles."""
         return self.chroma.chunk_ids_of(article_ids)
