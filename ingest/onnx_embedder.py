@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -147,24 +147,13 @@ def length_batches(
 
 
 def _session(folder: Path, cache_dir: Path, variant: str) -> Any:
-    """An inference session on the cached export of a sentence-transformers folder."""
-    from ingest.onnx_export import cached_path
-
-    def build() -> Path:
-        from ingest.onnx_export import ensure_export  # imports torch: only when exporting
-
-        return ensure_export(cache_dir, folder, variant)
-
-    return open_session(*cached_path(cache_dir, folder, variant), build)
-
-
-def open_session(path: Path, key: str, build: Callable[[], Path]) -> Any:
-    """An inference session on the ONNX file at `path`; `build` exports it first when it is
-    missing, and again when it is partial, corrupt or of another key (never used as it is)."""
+    """An inference session on the cached export; the file is exported first when it is missing,
+    and again when it is partial, corrupt or of another key (never used as it is)."""
     import onnxruntime as ort
 
-    from ingest.onnx_export import KEY_FIELD
+    from ingest.onnx_export import KEY_FIELD, cached_path
 
+    path, key = cached_path(cache_dir, folder, variant)
     options = ort.SessionOptions()
     options.intra_op_num_threads = physical_cores()
     options.inter_op_num_threads = 1
@@ -184,8 +173,10 @@ def open_session(path: Path, key: str, build: Callable[[], Path]) -> Any:
             and session.get_modelmeta().custom_metadata_map.get(KEY_FIELD) == key
         ):
             return session
+    from ingest.onnx_export import ensure_export  # imports torch: only when exporting
+
     try:
-        path = build()
+        path = ensure_export(cache_dir, folder, variant)
         return ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
     except InvalidInputError:
         raise

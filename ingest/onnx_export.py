@@ -15,7 +15,6 @@ import hashlib
 import json
 import os
 import tempfile
-from collections.abc import Callable
 from pathlib import Path
 
 from filelock import FileLock, Timeout
@@ -61,22 +60,13 @@ def ensure_export(cache_dir: Path, model_dir: Path, variant: str) -> Path:
     if variant not in VARIANTS:
         raise InvalidInputError(f"unknown ONNX variant {variant!r}; use one of {VARIANTS}")
     target, key = cached_path(cache_dir, model_dir, variant)
-    return ensure_file(target, key, lambda raw: _torch_export(model_dir, raw), model_dir, variant)
-
-
-def ensure_file(
-    target: Path, key: str, write_raw: Callable[[Path], None], model_dir: Path, variant: str
-) -> Path:
-    """`target`, built unless a whole file of `key` is there: `write_raw` exports the torch
-    graph of a BERT model like `model_dir`'s to a path, which is then optimised (and for int8
-    quantised), stamped with `key` and renamed into place, under a file lock."""
     target.parent.mkdir(parents=True, exist_ok=True)
     try:
         with FileLock(str(target) + ".lock", timeout=900):
             # another process may have exported it while this one waited for the lock
             if target.is_file() and _has_key(target, key):
                 return target
-            _quietly(_export, write_raw, model_dir, variant, key, target)
+            _quietly(_export, model_dir, variant, key, target)
     except Timeout:
         raise InvalidInputError(
             f"another process has been exporting {target.name} for 15 minutes; try again"
@@ -108,9 +98,7 @@ def _has_key(path: Path, key: str) -> bool:
     return any(p.key == KEY_FIELD and p.value == key for p in model.metadata_props)
 
 
-def _export(
-    write_raw: Callable[[Path], None], model_dir: Path, variant: str, key: str, target: Path
-) -> None:
+def _export(model_dir: Path, variant: str, key: str, target: Path) -> None:
     """Export, optimise (fused attention, layer norms and GELU), for int8 quantise the weights
     per channel; then stamp the key and rename into place."""
     try:
@@ -121,7 +109,7 @@ def _export(
         ) from None
     with tempfile.TemporaryDirectory(dir=target.parent, prefix=".export-") as work:
         raw = Path(work) / "raw.onnx"
-        write_raw(raw)
+        _torch_export(model_dir, raw)
         fused = Path(work) / "fused.onnx"
         _optimize(raw, fused, model_dir)
         final = fused

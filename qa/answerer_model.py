@@ -9,8 +9,7 @@ import math
 from dataclasses import dataclass
 from pathlib import Path
 
-MODEL = Path(__file__).with_name("answerer_model.json")  # weighs the reader's logit
-PLAIN_MODEL = Path(__file__).with_name("answerer_model_plain.json")  # for no reader
+MODEL = Path(__file__).with_name("answerer_model.json")
 
 
 @dataclass(frozen=True)
@@ -31,10 +30,7 @@ class AnswererModel:
     threshold: float  # answer when the abstention model's probability reaches this
 
     @classmethod
-    def load(cls, path: Path | None = None, reader: bool = True) -> AnswererModel:
-        """The models in `path`; by default those fitted with the reader's logit as a feature,
-        or without it when the answerer has no reader."""
-        path = path or (MODEL if reader else PLAIN_MODEL)
+    def load(cls, path: Path = MODEL) -> AnswererModel:
         data = json.loads(path.read_text())
         sentence, abstention = data["sentence"], data["abstention"]
         return cls(

@@ -28,7 +28,6 @@ from qa.focus import focus_article, last_answer
 from qa.generation import TokenCallback
 from qa.llm import LLMError
 from qa.metadata import MetadataAnswerer, asked_fields
-from qa.reader import Reader
 from qa.retrieval import HybridRetriever, as_of_day
 from qa.settings import Settings, load_settings
 from qa.types import Answer, Passage
@@ -64,15 +63,6 @@ def make_embedder(settings: Settings, backend: str | None = None) -> Embedder:
     )
 
 
-def make_reader(settings: Settings) -> Reader | None:
-    """The extractive answerer's reader (loaded on its first question), unless turned off."""
-    if not settings.reader:
-        return None
-    from ingest.embedder import default_cache_dir
-
-    return Reader(settings.onnx_cache_path or default_cache_dir())
-
-
 class QAEngine:
     def __init__(self, settings: Settings, store: ArticleStore, embedder: Embedder) -> None:
         if vector_kind(embedder.backend) != vector_kind(store.embedding_backend):
@@ -97,7 +87,6 @@ class QAEngine:
             embedder,
             max_sentences=settings.max_answer_sentences,
             per_article=settings.answer_passages_per_article,
-            reader=make_reader(settings),
         )
         self.metadata = MetadataAnswerer(self.retriever)
         self.llm_answerer = self._llm_answerer() if settings.answer_mode == "llm" else None

@@ -17,7 +17,6 @@ from qa.answer_types import expected_kind, missing_names, novelty, offers, quest
 from qa.answerer_model import AnswererModel
 from qa.places import aliases
 from qa.question_profile import QuestionProfile
-from qa.reader import Reader
 from qa.retrieval import HybridRetriever
 from qa.types import Answer, AnswerSentence, Citation, Passage
 from vectorstore.store import Snapshot
@@ -50,7 +49,6 @@ SENTENCE_FEATURES = [
     "asks_said",
     "asks_role",
     "question_terms",
-    "reader",
 ]
 # the features of the best sentence that the abstention model weighs
 ABSTENTION_FEATURES = [
@@ -64,7 +62,6 @@ ABSTENTION_FEATURES = [
     "kind_missing",
     "question_terms",
     "lead",
-    "reader",
 ]
 ABSTAIN_TEXT = "The articles do not answer this question."
 
@@ -131,7 +128,6 @@ class ExtractiveAnswerer:
         max_candidates: int = 16,
         per_article: int = 2,
         model: AnswererModel | None = None,
-        reader: Reader | None = None,
     ) -> None:
         if max_sentences <= 0:
             raise ValueError(f"max_sentences must be > 0, got {max_sentences}")
@@ -141,8 +137,7 @@ class ExtractiveAnswerer:
         self.passages = passages
         self.max_candidates = max_candidates
         self.per_article = per_article
-        self.reader = reader
-        self.model = model or AnswererModel.load(reader=reader is not None)
+        self.model = model or AnswererModel.load()
         self._cache: OrderedDict[tuple[str, int, int], np.ndarray] = OrderedDict()
 
     def rank(
@@ -256,7 +251,6 @@ class ExtractiveAnswerer:
         order = sorted(range(len(found)), key=lambda i: (-lexical[i], found[i].rank))
         keep = sorted(order[: self.max_candidates])
         vectors = self._vectors([found[i] for i in keep])
-        read = self._read(query, [found[i].text for i in keep])
         context = _Context(
             question=question,
             query_vector=query_vector,
@@ -267,10 +261,9 @@ class ExtractiveAnswerer:
             said_terms=said_terms,
         )
         scored = []
-        for i, vector, reader in zip(keep, vectors, read, strict=True):
+        for i, vector in zip(keep, vectors, strict=True):
             c = found[i]
             features = context.features(c, vector, sentence_terms[i]) | {
-                "reader": reader,
                 "lexical": lexical[i],
                 "support": support[i],
                 "coverage": coverage[c.passage.chunk_id],
@@ -280,12 +273,6 @@ class ExtractiveAnswerer:
             scored.append(Scored(c, vector, features, features["score"]))
         scored.sort(key=lambda s: -s.score)
         return scored
-
-    def _read(self, question: str, sentences: list[str]) -> list[float]:
-        """The reader's logits (does the sentence answer?), 0 for each without a reader."""
-        if self.reader is None:
-            return [0.0] * len(sentences)
-        return [float(x) for x in self.reader.logits(question, sentences)]
 
     def _score(self, features: dict[str, float]) -> float:
         """The learned scorer's logit that the sentence holds the answer."""

@@ -67,9 +67,6 @@ class Settings(BaseSettings):
     recency_weight: float = 1.0  # with as_of: weight of the recency prior in the fusion
     recency_half_life_days: float = 14.0
     max_answer_sentences: int = 3
-    # the extractive answerer's reader: a cross-encoder that judges whether a sentence answers
-    # the question (qa/reader.py); off: the sentence features alone (faster, less accurate)
-    reader: bool = True
     max_question_chars: int = 1000
     max_history_messages: int = 50  # a conversation passed to ask: at most this many messages
     max_history_chars: int = 50_000  # ... and this many characters in all

@@ -22,7 +22,7 @@ PANELS = [
         [
             ("first snapshot after an ingest", "ingest.ingest_real.next_snapshot_ms"),
             ("first snapshot of a process", "index.snapshot_ms"),
-            ("all records (metadata questions)", "index.records_read_ms"),
+            ("all records (article list)", "index.records_read_ms"),
         ],
     ),
     (

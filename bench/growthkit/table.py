@@ -80,7 +80,7 @@ ROWS: list[Row] = [
     ("open: BM25 index load, ms", lambda f: _num(_get(f, "index.lexical_load_ms"), 1)),
     ("open: first snapshot, ms", lambda f: _num(_get(f, "index.snapshot_ms"), 1)),
     (
-        "all article records read, ms (CPU)",
+        "all article records read (article list; a question naming an outlet), ms (CPU)",
         lambda f: _wall_cpu(f, "index.records_read_ms", "index.records_read_cpu_ms", 0, " ms"),
     ),
     (
