@@ -25,6 +25,38 @@ NUMBER = re.compile(
     r"fifty|hundred|thousand|million|billion|dozens?|half)\b)",
     re.IGNORECASE,
 )
+# a question that asks for an amount of money, or for a duration or length, is answered only by a
+# sentence with one: a year or a count in a sentence about the same story is not a price
+_ASKS_MONEY = re.compile(
+    r"\bhow much (?:money|cash|funding|revenue|profit)\b|"
+    r"\bhow much\b(?:\W+\w+){0,12}?\W+(?:cost|costs|pay|paid|pays|earn|earns|earned|raise|raised|"
+    r"spend|spent|charge|charged|owe|owed|worth|fined?|award(?:ed)?|claim(?:ed)?|sell|sold|"
+    r"lose|lost|invest(?:ed)?)\b|\bwhat (?:price|sum|salary|fine)\b",
+    re.IGNORECASE,
+)
+MONEY = re.compile(
+    r"[$€£¥₹]\s?\d|\b\d[\d,.]*\s*(?:(?:million|billion|trillion|thousand|m|bn)\s+)?"
+    r"(?:dollars?|euros?|pounds?|yuan|yen|rupees?|francs?|pesos?|r[ou]ubles?|lira|cents?|pence|"
+    r"usd|eur|gbp)\b",
+    re.IGNORECASE,
+)
+_ASKS_SHARE = re.compile(
+    r"\bwhat (?:percentage|percent|share|proportion|fraction)\b|\bhow much of\b", re.IGNORECASE
+)
+SHARE = re.compile(
+    r"\d[\d,.]*\s*(?:%|percent\b|per cent\b)|\b(?:half|a third|two-thirds|a quarter|"
+    r"three-quarters|majority|\d+ (?:in|out of) \d+)\b",
+    re.IGNORECASE,
+)
+_ASKS_DURATION = re.compile(r"\bhow long\b", re.IGNORECASE)
+DURATION = re.compile(
+    r"\b(?:\d[\d,.]*|an?|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
+    r"fifteen|twenty|thirty|forty|fifty|sixty|several|few|many|hundreds? of)[\s-]+"
+    r"(?:seconds?|minutes?|hours?|days?|nights?|weeks?|months?|years?|decades?|centuries|"
+    r"metres?|meters?|feet|foot|miles?|kilometres?|kilometers?|km|inches?|yards?)\b|"
+    r"\b(?:until|till)\b",
+    re.IGNORECASE,
+)
 NAME = re.compile(r"\b[A-ZÀ-ÖØ-ÞĞİŞ][\w’'.-]*(?:\s+[A-ZÀ-ÖØ-ÞĞİŞ][\w’'.-]*)*")
 
 _KINDS: tuple[tuple[str, re.Pattern[str]], ...] = (
@@ -117,14 +149,22 @@ def counts(noun: str, sentence: str, window: int = 4) -> bool:
 
 def offers(kind: str | None, sentence: str, question: str) -> float:
     """1.0 when the sentence holds something of the expected kind that the question lacks (for
-    "how many X", a number next to X)."""
+    "how many X", a number next to X; for an amount of money, a sum of money; for a share, a
+    percentage or fraction; for "how long", a duration or length)."""
     if kind is None:
         return 0.0
     if kind == "number":
         noun = counted(question)
         if noun is not None and not counts(noun, sentence):
             return 0.0
-        found = NUMBER.findall(sentence)
+        if _ASKS_MONEY.search(question):
+            found = MONEY.findall(sentence)
+        elif _ASKS_SHARE.search(question):
+            found = SHARE.findall(sentence)
+        elif _ASKS_DURATION.search(question):
+            found = DURATION.findall(sentence)
+        else:
+            found = NUMBER.findall(sentence)
     elif kind == "date":
         found = DATE.findall(sentence)
     else:

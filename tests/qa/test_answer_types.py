@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from qa.answer_types import counted, offers
+from qa.answer_types import counted, expected_kind, offers
 
 
 @pytest.mark.parametrize(
@@ -47,4 +47,44 @@ def test_what_a_how_many_question_counts(question: str, noun: str | None) -> Non
 def test_a_count_is_offered_only_next_to_what_is_counted(
     question: str, sentence: str, offered: float
 ) -> None:
+    assert offers("number", sentence, question) == offered
+
+
+@pytest.mark.parametrize(
+    ("question", "sentence", "offered"),
+    [
+        # near misses answered before: a year or a count is not the price asked for
+        (
+            "How much did the mayor claim in expenses in 2020-21?",
+            "From 2020 to 2021, five former mayors were reimbursed by the council.",
+            0.0,
+        ),
+        (
+            "How much does a box of the new limited edition chocolate biscuits cost?",
+            "The limited edition biscuits come in 2 flavours, the company said.",
+            0.0,
+        ),
+        ("How much money has the start-up raised?", "The start-up has 12 employees.", 0.0),
+        ("How much money has the start-up raised?", "It raised $4 million last year.", 1.0),
+        ("How much did they pay?", "They paid 2.5 billion euros for the fleet.", 1.0),
+        ("How much did the club earn?", "The club earned 300,000 pounds.", 1.0),
+        ("How much did the systems cost?", "Türkiye paid $2.5 billion for them.", 1.0),
+        ("How much did prices rise in May?", "Prices rose 4% in May.", 1.0),  # not money
+        (
+            "What share of the vote did the candidate win in the primary?",
+            "The candidate was chosen ahead of 5 rivals in the 2023 primary.",
+            0.0,
+        ),
+        ("What share of the vote did she win?", "She won 58.3% of the vote.", 1.0),
+        ("What percentage of voters backed it?", "More than half of voters backed it.", 1.0),
+        ("How long was the host suspended?", "The host was suspended in 2022 by ABC.", 0.0),
+        ("How long was the host suspended?", "She was suspended for two weeks.", 1.0),
+        ("How long is the new bridge?", "The bridge is 1,200 metres long.", 1.0),
+        ("How long will the ban last?", "The ban stays until March 2027.", 1.0),
+    ],
+)
+def test_money_and_durations_are_offered_only_by_a_sum_or_a_span(
+    question: str, sentence: str, offered: float
+) -> None:
+    assert expected_kind(question) == "number"
     assert offers("number", sentence, question) == offered
