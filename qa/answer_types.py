@@ -54,7 +54,7 @@ DURATION = re.compile(
     r"fifteen|twenty|thirty|forty|fifty|sixty|several|few|many|hundreds? of)[\s-]+"
     r"(?:seconds?|minutes?|hours?|days?|nights?|weeks?|months?|years?|decades?|centuries|"
     r"metres?|meters?|feet|foot|miles?|kilometres?|kilometers?|km|inches?|yards?)\b|"
-    r"\b(?:until|till)\b",
+    r"\b(?:until|till)\b|\b(?:seconds|minutes|hours|days|weeks|months|years|decades)\b",
     re.IGNORECASE,
 )
 NAME = re.compile(r"\b[A-ZÀ-ÖØ-ÞĞİŞ][\w’'.-]*(?:\s+[A-ZÀ-ÖØ-ÞĞİŞ][\w’'.-]*)*")

@@ -81,6 +81,7 @@ def test_a_count_is_offered_only_next_to_what_is_counted(
         ("How long was the host suspended?", "She was suspended for two weeks.", 1.0),
         ("How long is the new bridge?", "The bridge is 1,200 metres long.", 1.0),
         ("How long will the ban last?", "The ban stays until March 2027.", 1.0),
+        ("How long did the talks go on?", "The talks went on for hours.", 1.0),
     ],
 )
 def test_money_and_durations_are_offered_only_by_a_sum_or_a_span(
