@@ -10,7 +10,8 @@ Examples (every candidate sentence the answerer considered, with its features):
   holds the gold answer is a positive, the other candidates negatives;
 - the same questions against the 2,000 articles alone (--store), which hold none of their gold
   articles: the same stories, not the answer — near misses, to abstain on;
-- the tuning half of the blind news set (eval/data/news-tune.jsonl) against --store, and the
+- the tuning half of the blind news set (eval/data/news-tune.jsonl) and the blind training set
+  (bench/data/news-train.jsonl: other articles, written the same way) against --store, and the
   bundled calibration questions (bench/calibration_bundled.jsonl) against the bundled corpus.
 The RealTimeQA dev questions and the news test half are never trained on: they are reported.
 """
@@ -41,7 +42,7 @@ def _candidates(engine, question: str, query: str, as_of, said: str, gold) -> li
         {
             "features": s.features,
             "holds": bool(gold and gold.search(s.candidate.text.lower())),
-            "text": s.candidate.text[:200],
+            "text": s.candidate.text,
         }
         for s in scored
     ]
@@ -53,7 +54,8 @@ def _realtimeqa(engine, source: str, limit: int) -> Iterator[dict]:  # noqa: ANN
         gold = _gold([row["answer"]])
         found = _candidates(engine, row["question"], row["question"], row["asked_on"], "", gold)
         answerable = source == "train-gold" or any(c["holds"] for c in found)
-        yield {"source": source, "id": row["id"], "answerable": answerable, "candidates": found}
+        yield {"source": source, "id": row["id"], "question": row["question"],
+               "answerable": answerable, "candidates": found}  # fmt: skip
 
 
 def _dataset(engine, path: Path, source: str) -> Iterator[dict]:  # noqa: ANN001
@@ -71,6 +73,8 @@ def _dataset(engine, path: Path, source: str) -> Iterator[dict]:  # noqa: ANN001
             yield {
                 "source": source,
                 "id": f"{case.id}/{i}",
+                "question": turn.question,
+                "query": query,
                 "answerable": turn.answerable,
                 "candidates": found,
             }
@@ -86,7 +90,8 @@ def _calibration(engine) -> Iterator[dict]:  # noqa: ANN001
         history = [("user", h) for h in row.get("history", [])]
         query = contextualize(row["question"], history)
         found = _candidates(engine, row["question"], query, None, "", None)
-        yield {"source": "bundled", "id": str(n), "answerable": row["answerable"],
+        yield {"source": "bundled", "id": str(n), "question": row["question"], "query": query,
+               "answerable": row["answerable"],
                "gold": False, "candidates": found}  # fmt: skip
 
 
@@ -101,6 +106,8 @@ def collect(args: argparse.Namespace) -> int:
          lambda e: _realtimeqa(e, "train-absent", args.limit)),
         (lambda: QAEngine.open(store=args.store),
          lambda e: _dataset(e, ROOT / "eval" / "data" / "news-tune.jsonl", "news-tune")),
+        (lambda: QAEngine.open(store=args.store),
+         lambda e: _dataset(e, ROOT / "bench" / "data" / "news-train.jsonl", "news-train")),
     ]  # fmt: skip
     for open_engine, examples in jobs:
         engine = open_engine()
