@@ -8,6 +8,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from eval.classes import class_lines, compare_lines, failure_classes, fraction
 from ingest.errors import InvalidInputError
 
 # (key, label, higher is better)
@@ -86,6 +87,8 @@ def table(summary: dict[str, Any], floors: dict[str, float] | None = None) -> st
             "accuracy by category: "
             + ", ".join(f"{c} {_fmt(v)}" for c, v in summary["accuracy_by_category"].items())
         )
+    if summary.get("failure_classes"):
+        extra += ["failure classes:", *class_lines(summary["failure_classes"])]
     return "\n".join([*lines, "", counts, *extra])
 
 
@@ -177,7 +180,17 @@ def compare(a: dict[str, Any], b: dict[str, Any]) -> dict[str, Any]:
             continue
         (fixed if t["correct"] else broken).append({"before": old, "after": t})
     only = sorted({f"{c} turn {n}" for c, n in set(before) ^ {key(t) for t in b["turns"]}})
-    return {"metrics": metrics, "fixed": fixed, "broken": broken, "unmatched": only}
+    # a run written before the classes were counted has them counted now from its turns
+    classes = tuple(
+        r["summary"].get("failure_classes") or failure_classes(r["turns"]) for r in (a, b)
+    )
+    return {
+        "metrics": metrics,
+        "classes": classes,
+        "fixed": fixed,
+        "broken": broken,
+        "unmatched": only,
+    }
 
 
 def compare_text(result: dict[str, Any]) -> str:
@@ -192,6 +205,8 @@ def compare_text(result: dict[str, Any]) -> str:
     width = [max(len(r[i]) for r in rows) for i in range(4)]
     lines = ["  ".join(c.ljust(width[i]) for i, c in enumerate(r)).rstrip() for r in rows]
     lines.insert(1, "  ".join("-" * w for w in width))
+    if result.get("classes") and result["classes"][1]:
+        lines += ["", "failure classes (A -> B):", *compare_lines(*result["classes"])]
     for title, items in (("now correct", result["fixed"]), ("now wrong", result["broken"])):
         lines.append("")
         lines.append(f"{title}: {len(items)}")
@@ -270,6 +285,16 @@ def _gold_html(t: dict[str, Any]) -> str:
     return f"{parts}<br><span class='meta'>{sources}</span>"
 
 
+def _classes_html(classes: dict[str, dict[str, Any]]) -> str:
+    rows = "".join(
+        f"<tr><td>{html.escape(c['label'])}</td><td>{html.escape(fraction(c))}</td>"
+        f"<td>{'lower is better' if c['lower_is_better'] else ''}</td></tr>"
+        for c in classes.values()
+        if c["of"]
+    )
+    return f"<h2>Failure classes</h2><table>{rows}</table>" if rows else ""
+
+
 def html_report(run: dict[str, Any], floors: dict[str, float] | None = None) -> str:
     floors = floors or {}
     summary, meta, turns = run["summary"], run.get("meta", {}), run["turns"]
@@ -323,5 +348,6 @@ def html_report(run: dict[str, Any], floors: dict[str, float] | None = None) -> 
             if summary.get("accuracy_by_turn")
             else ""
         )
+        + _classes_html(summary.get("failure_classes", {}))
         + f"<h2>Failing turns ({len(bad)})</h2>{failing}</body></html>"
     )

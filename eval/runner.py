@@ -11,6 +11,7 @@ from typing import Any
 
 from tqdm import tqdm
 
+from eval.classes import failure_classes
 from eval.dataset import Case, DatasetError, Evidence, Turn
 from eval.judge import LLMJudge
 from eval.metrics import (
@@ -24,6 +25,7 @@ from eval.metrics import (
     spans_overlap,
     token_f1,
 )
+from ingest.noncontent import non_content_spans
 from qa.engine import QAEngine
 from qa.metadata import field_statement, field_value
 from qa.support import SupportChecker
@@ -55,6 +57,7 @@ class Corpus:
                 if duplicate.get("url"):
                     self._by_key.setdefault(duplicate["url"], record)
         self._texts: dict[str, str] = {}
+        self._non_content: dict[str, list[tuple[int, int]]] = {}
 
     def find(self, ref: str) -> ArticleRecord | None:
         return (
@@ -68,6 +71,12 @@ class Corpus:
             article = self.engine.store.article(article_id)
             self._texts[article_id] = article.text if article is not None else ""
         return self._texts[article_id]
+
+    def non_content(self, article_id: str, span: tuple[int, int]) -> bool:
+        """Whether the span overlaps a line of the article that is not content."""
+        if article_id not in self._non_content:
+            self._non_content[article_id] = non_content_spans(self.text(article_id))
+        return any(spans_overlap(span, line) for line in self._non_content[article_id])
 
     def value(self, article_id: str, name: str) -> str:
         if name == "text":
@@ -247,6 +256,7 @@ class Evaluator:
             "start": c.start,
             "end": c.end,
             "valid": bool(value) and value[c.start : c.end] == c.quote,
+            "non_content": c.field == "text" and corpus.non_content(c.article_id, (c.start, c.end)),
         }
 
     def _evidence(self, corpus: Corpus, c: Citation) -> str:
@@ -371,6 +381,7 @@ def summarize(turns: list[dict[str, Any]], k: int) -> dict[str, Any]:
         "latency_p50_ms": percentile([t["latency_ms"] for t in turns], 0.5),
         "latency_p95_ms": percentile([t["latency_ms"] for t in turns], 0.95),
         "k": k,
+        "failure_classes": failure_classes(turns),
     }
     llm = [t for t in turns if t.get("mode") == "llm"]
     removed = sum(len(t["removed"]) for t in llm)
