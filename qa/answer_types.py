@@ -57,6 +57,8 @@ DURATION = re.compile(
     r"\b(?:until|till)\b|\b(?:seconds|minutes|hours|days|weeks|months|years|decades)\b",
     re.IGNORECASE,
 )
+# (the question asks for it, what a sentence must hold), the first that applies
+_SPECIFIC_NUMBERS = ((_ASKS_MONEY, MONEY), (_ASKS_SHARE, SHARE), (_ASKS_DURATION, DURATION))
 NAME = re.compile(r"\b[A-ZÀ-ÖØ-ÞĞİŞ][\w’'.-]*(?:\s+[A-ZÀ-ÖØ-ÞĞİŞ][\w’'.-]*)*")
 
 _KINDS: tuple[tuple[str, re.Pattern[str]], ...] = (
@@ -157,14 +159,8 @@ def offers(kind: str | None, sentence: str, question: str) -> float:
         noun = counted(question)
         if noun is not None and not counts(noun, sentence):
             return 0.0
-        if _ASKS_MONEY.search(question):
-            found = MONEY.findall(sentence)
-        elif _ASKS_SHARE.search(question):
-            found = SHARE.findall(sentence)
-        elif _ASKS_DURATION.search(question):
-            found = DURATION.findall(sentence)
-        else:
-            found = NUMBER.findall(sentence)
+        wanted = next((p for asks, p in _SPECIFIC_NUMBERS if asks.search(question)), NUMBER)
+        found = wanted.findall(sentence)
     elif kind == "date":
         found = DATE.findall(sentence)
     else:

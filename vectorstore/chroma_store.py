@@ -252,8 +252,7 @@ class ChromaStore:
     @_guarded
     def record(self, article_id: str) -> ArticleRecord | None:
         """One article's record (no text), or None."""
-        got = self._articles.get(ids=[article_id], include=["metadatas"])
-        return record_from_metadata(article_id, got["metadatas"][0]) if got["ids"] else None
+        return self.records([article_id]).get(article_id)
 
     @_guarded
     def count_chunks(self) -> int:

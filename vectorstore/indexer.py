@@ -425,33 +425,32 @@ class Indexer:
         vectors = np.stack([self._vectors[t] for t in texts])
         for text in texts:
             self._vectors.pop(text, None)
-        offset = 0
-        new = []
+        new: list[NewArticle] = []
+        spans: list[slice] = []  # of each article's chunks in `texts` and `vectors`
         for article, chunks in pending:
+            start = spans[-1].stop if spans else 0
+            spans.append(slice(start, start + len(chunks)))
             new.append(
                 NewArticle(
                     article,
                     chunks,
-                    np.asarray(vectors[offset : offset + len(chunks)]),
+                    np.asarray(vectors[spans[-1]]),
                     origins=tuple(dict.fromkeys(plan.origins[article.id])),
                     duplicates=tuple(plan.duplicates.pop(article.id, ())),
                     minhash=plan.minhash[article.id],
                 )
             )
-            offset += len(chunks)
         self.store.chroma.add_articles(new)
-        if self._view is not None:
-            for item in new:
-                origins, duplicates = item.origins, item.duplicates
-                n_chunks = len(item.chunks)
-                self._view.put(entry(item.article.id, n_chunks, origins, duplicates, item.minhash))
-        offset = 0
-        for article, chunks in pending:
-            offset += len(chunks)
+        for item, span in zip(new, spans, strict=True):
+            article, chunks = item.article, item.chunks
+            if self._view is not None:
+                self._view.put(
+                    entry(article.id, len(chunks), item.origins, item.duplicates, item.minhash)
+                )
             self._change.add(
                 article.id,
                 [c.id for c in chunks],
-                texts[offset - len(chunks) : offset],
+                texts[span],
                 day_number(article.published),
                 byline(article.meta),
             )

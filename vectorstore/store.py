@@ -405,7 +405,7 @@ class ArticleStore:
 
     def stats(self) -> dict[str, int | str]:
         return {
-            "articles": self.chroma.count_articles(),
+            "articles": self.count_articles(),
             "chunks": self.chroma.count_chunks(),
             "store": self.location,
         }

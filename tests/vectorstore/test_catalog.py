@@ -82,6 +82,16 @@ def _steps() -> list[dict[str, list[dict]]]:
     ]
 
 
+def _first_step(make_engine, tmp_path: Path) -> tuple[Path, QAEngine]:  # noqa: ANN001
+    """A store that has ingested the first step's feeds (so its catalog exists)."""
+    folder = tmp_path / "feeds"
+    folder.mkdir()
+    _write(folder, _steps()[0])
+    engine = make_engine(tmp_path / "store")
+    engine.ingest([folder])
+    return folder, engine
+
+
 @pytest.mark.parametrize("prune", [False, True])
 def test_the_catalog_decides_as_reading_every_record(make_engine, tmp_path, prune) -> None:
     folder = tmp_path / "feeds"
@@ -118,11 +128,7 @@ def test_the_next_ingest_reads_only_what_it_touches(make_engine, tmp_path, monke
 
 
 def test_a_catalog_of_another_revision_is_not_used(make_engine, tmp_path) -> None:
-    folder = tmp_path / "feeds"
-    folder.mkdir()
-    _write(folder, _steps()[0])
-    engine = make_engine(tmp_path / "store")
-    engine.ingest([folder])
+    folder, engine = _first_step(make_engine, tmp_path)
     catalog = engine.store.catalog(engine.settings.near_duplicate_threshold)
     assert catalog.revision() == engine.store.chroma.revision
     engine.store.chroma.bump_revision(engine.embedder.dimension)  # another writer, say
@@ -134,11 +140,7 @@ def test_a_catalog_of_another_revision_is_not_used(make_engine, tmp_path) -> Non
 
 
 def test_a_damaged_catalog_is_read_around_and_written_anew(make_engine, tmp_path) -> None:
-    folder = tmp_path / "feeds"
-    folder.mkdir()
-    _write(folder, _steps()[0])
-    engine = make_engine(tmp_path / "store")
-    engine.ingest([folder])
+    folder, engine = _first_step(make_engine, tmp_path)
     catalog = engine.store.catalog(engine.settings.near_duplicate_threshold)
     with catalog._db() as db:
         db.execute("DROP TABLE holds")  # damaged, yet naming the current revision
