@@ -31,11 +31,14 @@ _ASKS_MONEY = re.compile(
     r"\bhow much (?:money|cash|funding|revenue|profit)\b|"
     r"\bhow much\b(?:\W+\w+){0,12}?\W+(?:cost|costs|pay|paid|pays|earn|earns|earned|raise|raised|"
     r"spend|spent|charge|charged|owe|owed|worth|fined?|award(?:ed)?|claim(?:ed)?|sell|sold|"
-    r"lose|lost|invest(?:ed)?)\b|\bwhat (?:price|sum|salary|fine)\b",
+    r"lose|lost|invest(?:ed)?|payments?|fees?|salary|salaries|compensation|bonus(?:es)?|fines?|"
+    r"settlement|damages|budget|bill|rent|funding|aid|grant|loan|debt|donation|prize)\b|"
+    r"\bwhat (?:price|sum|salary|fine)\b",
     re.IGNORECASE,
 )
 MONEY = re.compile(
     r"[$€£¥₹]\s?\d|\b\d[\d,.]*\s*(?:(?:million|billion|trillion|thousand|m|bn)\s+)?"
+    r"(?:(?:swiss|us|u\.s\.|canadian|australian|hong kong|new zealand|singapore)\s+)?"
     r"(?:dollars?|euros?|pounds?|yuan|yen|rupees?|francs?|pesos?|r[ou]ubles?|lira|cents?|pence|"
     r"usd|eur|gbp)\b",
     re.IGNORECASE,
@@ -87,7 +90,7 @@ _KINDS: tuple[tuple[str, re.Pattern[str]], ...] = (
             r"\bwho(?:m|se)?\b|\bwhere\b|\bwhich\b|\bwhat (?:country|city|state|"
             r"company|team|organi[sz]ation|group|name|nation|agency|party|"
             r"outlet|newspaper|firm|brand|app|film|movie|show|song|book)\b|"
-            r"\bname\b",
+            r"\b(?:the|its|his|her|their|what|which) name\b",
             re.I,
         ),
     ),
@@ -102,17 +105,51 @@ def expected_kind(question: str) -> str | None:
     return None
 
 
+_NAME_WORD = re.compile(r"[\w’'-]{3,}")
+
+
+def _head_word(word: str) -> str:
+    """A folded word without quotes or a possessive ("greenblatt's" -> "greenblatt")."""
+    return word.strip("’'").removesuffix("’s").removesuffix("'s")
+
+
+def new_name(name: str, question: str) -> bool:
+    """Whether a name is news to the question: its last word, its head, is not one the question
+    uses ("President Donald Trump" is no answer to a question about Trump; "Anti-Defamation
+    League CEO Jonathan Greenblatt" none to one about Greenblatt)."""
+    asked = {_head_word(w) for w in re.findall(r"[\w’'-]+", fold(question))}
+    named = [_head_word(fold(w)) for w in _NAME_WORD.findall(name)]
+    # a name's last word is its head: "Mitch McConnell", "Senate Majority Leader Mitch McConnell"
+    return bool(named) and named[-1] not in asked
+
+
 def _new(found: list[str], question: str) -> bool:
     q = fold(question)
     return any(fold(f).strip(" .,'’") not in q for f in found if f.strip(" .,'’"))
 
 
-_HOW_MANY = re.compile(r"\bhow many\s+([\w-]+)", re.I)
+_HOW_MANY = re.compile(r"\bhow many\s+([\w’'-]+(?:\s+[\w’'-]+){0,3})", re.I)
+# words that end the noun phrase after "how many": its last word before them is what is counted
+_PHRASE_END = frozenset(
+    "of more times did do does have has had were was are is will would can could in on at for "
+    "from to over under per that who which been get got been currently still now".split()
+)
 _NOT_COUNTED = frozenset(
     "of more times did do does have has had were was are is will would can could".split()
 )
 _TOKEN = re.compile(r"[\w’'-]+")
-_PEOPLE = {"people", "person", "persons", "individuals", "humans", "beings", "residents"}
+_PEOPLE = {
+    "people",
+    "person",
+    "persons",
+    "individuals",
+    "humans",
+    "beings",
+    "residents",
+    "children",
+    "men",
+    "women",
+}
 _COUNT_WORDS = re.compile(
     r"(?:\d[\d,.]*|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
     r"(?:twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)(?:-\w+)?|hundreds?|"
@@ -134,9 +171,20 @@ def _stem(word: str) -> str:
 def counted(question: str) -> str | None:
     """What a "how many" question counts ("How many drones were seen?" -> "drone")."""
     match = _HOW_MANY.search(question)
-    if match is None or match.group(1).lower() in _NOT_COUNTED:
+    if match is None:
         return None
-    return _stem(match.group(1))
+    phrase = []
+    for word in match.group(1).split():
+        if word.lower() in _PHRASE_END:
+            break
+        phrase.append(word)
+    if not phrase or phrase[0].lower() in _NOT_COUNTED:
+        return None
+    # the counted noun is plural: the first plural word ("Henan bank protesters were"), else
+    # the first word ("How many people died")
+    words = [w.rstrip("’'") for w in phrase]
+    plural = (w for w in words if w.lower() in _PEOPLE or (len(w) > 3 and _stem(w) != w.lower()))
+    return _stem(next(plural, words[0]))
 
 
 def counts(noun: str, sentence: str, window: int = 4) -> bool:
@@ -149,6 +197,12 @@ def counts(noun: str, sentence: str, window: int = 4) -> bool:
     return any(abs(i - j) <= window for i in numbers for j in targets)
 
 
+def specific_number(question: str) -> re.Pattern[str]:
+    """What a sentence must hold to answer a number question: a sum of money, a share or a
+    duration when the question asks for one, any number otherwise."""
+    return next((p for asks, p in _SPECIFIC_NUMBERS if asks.search(question)), NUMBER)
+
+
 def offers(kind: str | None, sentence: str, question: str) -> float:
     """1.0 when the sentence holds something of the expected kind that the question lacks (for
     "how many X", a number next to X; for an amount of money, a sum of money; for a share, a
@@ -159,16 +213,24 @@ def offers(kind: str | None, sentence: str, question: str) -> float:
         noun = counted(question)
         if noun is not None and not counts(noun, sentence):
             return 0.0
-        wanted = next((p for asks, p in _SPECIFIC_NUMBERS if asks.search(question)), NUMBER)
-        found = wanted.findall(sentence)
+        found = specific_number(question).findall(sentence)
     elif kind == "date":
         found = DATE.findall(sentence)
     else:
-        found = [m for m in NAME.findall(sentence[1:]) if len(m) > 1]  # skip sentence-initial cap
-        first = NAME.match(sentence)
-        if first and len(first.group().split()) > 1:
-            found.append(first.group())
+        return 1.0 if any(new_name(n, question) for n in names_in(sentence)) else 0.0
     return 1.0 if _new(found, question) else 0.0
+
+
+def names_in(sentence: str) -> list[str]:
+    """The sentence's capitalised names, less a capital that only opens the sentence and the
+    names of months and weekdays (a date is not a "who" or "which")."""
+    return [
+        m.group()
+        for m in NAME.finditer(sentence)
+        if len(m.group()) > 1
+        and (m.start() > 0 or " " in m.group())
+        and not DATE.fullmatch(m.group().rstrip("."))
+    ]
 
 
 def novelty(sentence: str, question: str) -> float:

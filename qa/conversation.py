@@ -32,6 +32,21 @@ _GENERIC = frozenset(
     {"so", "day", "date", "year", "month", "time", "place", "else", "exactly", "happen",
      "happened", "mean", "meant", "detail", "details", "reason", "first", "next", "then"}
 )  # fmt: skip
+# "that town", "this company": a demonstrative before a noun for a thing or a person points back
+# even in a question that names someone ("How far is that town from San Antonio?"); before a
+# word of time it does not ("this week")
+_DEMONSTRATIVE = re.compile(
+    r"\b(?:that|this|these|those)\s+(?!(?:week|weekend|month|year|day|morning|afternoon|"
+    r"evening|night|time|season|summer|winter|spring|fall|autumn|century|decade)s?\b)"
+    r"(?:town|city|village|country|nation|state|region|area|place|site|man|woman|men|women|"
+    r"person|people|boy|girl|child|company|firm|group|team|club|agency|organi[sz]ation|event|"
+    r"attack|incident|shooting|crash|storm|fire|disaster|ship|plane|vessel|bill|law|deal|"
+    r"agreement|case|trial|ruling|decision|report|statement|announcement|meeting|conference|"
+    r"trip|visit|election|vote|plan|program|programme|policy|product|move|change|offer|"
+    r"mission|crew|official|leader|family|chain|store|school|university|hospital|church|"
+    r"building|game|match|show|film|movie|book|song|word|record|award|prize)s?\b",
+    re.IGNORECASE,
+)
 _CONTINUATION = re.compile(
     r"^\s*(and|but|also|so|or|what about|how about|what else)\b",
     re.IGNORECASE,
@@ -118,7 +133,7 @@ def depends_on_context(question: str) -> bool:
     if _CONTINUATION.match(question) and len(own_terms) <= 3:
         return True
     tokens = set(words(question))
-    if tokens & _POINTERS:
+    if tokens & _POINTERS or _DEMONSTRATIVE.search(question):
         return True
     return bool(tokens & _WEAK_POINTERS) and not question_names(question)
 

@@ -13,7 +13,8 @@ import numpy as np
 
 from ingest.embedder import Embedder
 from ingest.sentences import sentence_spans
-from qa.answer_types import expected_kind, missing_names, novelty, offers, question_names
+from qa.anchoring import anchored
+from qa.answer_types import missing_names, novelty, offers, question_names
 from qa.answerer_model import AnswererModel
 from qa.places import aliases
 from qa.question_profile import QuestionProfile
@@ -49,6 +50,7 @@ SENTENCE_FEATURES = [
     "asks_said",
     "asks_role",
     "question_terms",
+    "anchored",
 ]
 # the features of the best sentence that the abstention model weighs
 ABSTENTION_FEATURES = [
@@ -114,7 +116,9 @@ class _Context:
             "words": min(len(c.text.split()), 60) / 60,
             "lead": 1.0 if c.lead else 0.0,
             "title_overlap": len(words & title_terms) / (len(words) or 1),
-            "repeated": 1.0 if _repeats(words, self.said_terms) else 0.0,
+            # a sentence the last answer gave says nothing new, unless it holds what is now
+            # asked ("How old was he?" of "Attal, 34, replaced Borne" quoted for "Whom?")
+            "repeated": 1.0 if not kind and _repeats(words, self.said_terms) else 0.0,
         }
 
 
@@ -233,6 +237,7 @@ class ExtractiveAnswerer:
         # words of earlier turns (a follow-up's topic) at half, and judge names separately.
         rank_weight = {t: idf(t) * (2.0 if t in asked else 1.0) for t in query_terms}
         judge_weight = {t: idf(t) * (1.0 if t in asked else 0.5) for t in query_terms}
+        asked_weight = {t: idf(t) for t in asked}
         names = question_names(question)
         said_terms = set(terms(said))
 
@@ -254,7 +259,8 @@ class ExtractiveAnswerer:
         context = _Context(
             question=question,
             query_vector=query_vector,
-            kind=expected_kind(question),
+            # a job question asks for a title, not a name ("What is X's job, the man who ...?")
+            kind=QuestionProfile.of(question).kind,
             profile=QuestionProfile.of(question),
             question_terms=float(len(query_terms)),  # the words coverage and support are over
             top_score=max((p.score for p in passages), default=0.0) or 1.0,
@@ -268,6 +274,9 @@ class ExtractiveAnswerer:
                 "support": support[i],
                 "coverage": coverage[c.passage.chunk_id],
                 "missing_names": missing[c.passage.chunk_id],
+                "anchored": anchored(
+                    context.kind, context.profile.role, c.text, question, asked_weight
+                ),
             }
             features["score"] = self._score(features)
             scored.append(Scored(c, vector, features, features["score"]))

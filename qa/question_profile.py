@@ -29,7 +29,7 @@ _CAUSE = re.compile(
     re.I,
 )
 _QUOTE = re.compile(r"[\"“”]|\b(?:said|says|told|according to|added|wrote|stated|warned)\b", re.I)
-_ROLE_WORD = re.compile(
+ROLE_WORD = re.compile(
     r"\b(?:president|minister|secretary|spokes(?:man|woman|person)|chief|ceo|chair(?:man|"
     r"woman)?|director|governor|senator|representative|mayor|ambassador|general|commander|"
     r"head|founder|executive|officer|manager|coach|captain|editor|reporter|correspondent|"
@@ -64,7 +64,7 @@ class QuestionProfile:
         return {
             "why_cause": float(self.why and bool(_CAUSE.search(sentence))),
             "said_quote": float(self.said and bool(_QUOTE.search(sentence))),
-            "role_word": float(self.role and bool(_ROLE_WORD.search(sentence))),
+            "role_word": float(self.role and bool(ROLE_WORD.search(sentence))),
             "asks_why": float(self.why),
             "asks_said": float(self.said),
             "asks_role": float(self.role),

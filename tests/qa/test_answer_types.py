@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from qa.answer_types import counted, expected_kind, offers
+from qa.answer_types import counted, expected_kind, new_name, offers
 
 
 @pytest.mark.parametrize(
@@ -12,7 +12,12 @@ from qa.answer_types import counted, expected_kind, offers
     [
         ("How many drones were spotted near the airport?", "drone"),
         ("How many people died in the outbreak?", "people"),
-        ("How many S-400 systems did Türkiye buy?", "s-400"),
+        ("How many S-400 systems did Türkiye buy?", "system"),
+        ("How many S-400s did India buy?", "s-400"),
+        # the noun phrase's plural, not its first word ("four rural banks in Henan" is no count
+        # of protesters)
+        ("How many Henan bank protesters were arrested?", "protester"),
+        ("How many children were enrolled in the trial?", "children"),
         ("How many of the four have been activated?", None),
         ("How many times has he tested positive?", None),
         ("How much did it cost?", None),
@@ -89,3 +94,35 @@ def test_money_and_durations_are_offered_only_by_a_sum_or_a_span(
 ) -> None:
     assert expected_kind(question) == "number"
     assert offers("number", sentence, question) == offered
+
+
+@pytest.mark.parametrize(
+    ("name", "question", "new"),
+    [
+        # a name is news by its last word, its head
+        ("President Donald Trump", "Who recommended Kelly Craft to Trump?", False),
+        ("Senate Majority Leader Mitch McConnell", "Who recommended Kelly Craft to Trump?", True),
+        ("Anti-Defamation League CEO Jonathan Greenblatt", "What is Greenblatt's job?", False),
+        ("Trump’s", "Whom did Trump pick?", False),
+    ],
+)
+def test_a_name_is_news_to_a_question_by_its_head(name: str, question: str, new: bool) -> None:
+    assert new_name(name, question) is new
+
+
+def test_a_name_the_question_already_holds_offers_nothing() -> None:
+    question = "Whom did Trump pick for the UN job?"
+    assert offers("name", "President Donald Trump announced the pick on Friday.", question) == 0.0
+    assert offers("name", "He picked Kelly Craft, the ambassador.", question) == 1.0
+
+
+@pytest.mark.parametrize(
+    ("question", "kind"),
+    [
+        ("What slang term did Dictionary.com name as its word of the year?", None),
+        ("What was the name of the pilot who landed the plane?", "name"),
+        ("What name did the couple give their son?", "name"),
+    ],
+)
+def test_name_the_verb_asks_for_no_name(question: str, kind: str | None) -> None:
+    assert expected_kind(question) == kind

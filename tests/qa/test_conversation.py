@@ -17,6 +17,9 @@ from qa.conversation import contextualize, depends_on_context
         "What did he say?",
         "What did the US do about it?",
         "How old is he?",
+        # a demonstrative before a noun points back, even in a question that names a place
+        "How far is that town from San Antonio?",
+        "Who chaired those meetings in Ankara?",
     ],
 )
 def test_follow_ups(question: str):
@@ -31,6 +34,8 @@ def test_follow_ups(question: str):
         "What did Peskov say about Venezuela?",
         "Who is Kalın?",
         "When will Putin visit Turkey?",
+        "What did Erdogan announce this week?",  # a time, not a thing pointed back to
+        "Who said that prices in Ohio rose?",
     ],
 )
 def test_standalone_questions(question: str):

@@ -1,0 +1,39 @@
+"""A follow-up's answer may come from a sentence the last answer already quoted when that
+sentence holds what is now asked; otherwise a repeat ranks lower."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ingest.models import ArticleMeta
+from qa.answer_types import expected_kind
+from qa.extractive import Candidate, _Context
+from qa.question_profile import QuestionProfile
+from qa.types import Passage
+from vectorstore.terms import terms
+
+SAID = "Attal, 34, replaced Élisabeth Borne following her resignation on Monday."
+
+
+def _repeated(question: str, sentence: str) -> float:
+    context = _Context(
+        question=question,
+        query_vector=np.zeros(2, dtype=np.float32),
+        kind=expected_kind(question),
+        profile=QuestionProfile.of(question),
+        question_terms=1.0,
+        top_score=1.0,
+        said_terms=set(terms(SAID)),
+    )
+    passage = Passage("c", "a", ArticleMeta(title="t"), sentence, 0, len(sentence), 1.0)
+    candidate = Candidate(passage, 0, 0, len(sentence), sentence)
+    features = context.features(candidate, np.zeros(2, dtype=np.float32), set(terms(sentence)))
+    return features["repeated"]
+
+
+def test_a_repeat_that_holds_the_asked_number_is_not_marked() -> None:
+    assert _repeated("How old was he when he got the job?", SAID) == 0.0
+
+
+def test_a_repeat_that_holds_nothing_asked_is_marked() -> None:
+    assert _repeated("Why did she resign?", SAID) == 1.0
