@@ -11,6 +11,7 @@ import numpy as np
 from ingest.embedder import Embedder
 from ingest.errors import InvalidInputError
 from ingest.models import chunk_article
+from qa.periods import relative_time
 from qa.rerank import RerankWeights, rerank
 from qa.types import Passage
 from vectorstore.lexical import LexicalIndex
@@ -145,7 +146,9 @@ class HybridRetriever:
         ]
         if limit is not None:
             return passages
-        return rerank(query, passages, lexical.idf, self.rerank_weights)[:top_k]
+        # "this week" with no date given: the week of the newest articles in the store
+        now = lexical.newest_day() if relative_time(query) else None
+        return rerank(query, passages, lexical.idf, self.rerank_weights, now)[:top_k]
 
     def _positions(
         self, articles: Collection[str], limit: int | None, lexical: LexicalIndex

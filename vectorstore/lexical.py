@@ -40,6 +40,7 @@ from pathlib import Path
 
 import numpy as np
 
+from vectorstore.records import UNKNOWN_DAY
 from vectorstore.terms import terms
 
 FORMAT = "seg1"  # how chunks are tokenised and stored; part of the cache key
@@ -371,6 +372,11 @@ class LexicalIndex:
         """The publication day of a live chunk (UNKNOWN_DAY when undated), or None."""
         position = self.find(chunk_id)
         return None if position is None else int(self.days[position])
+
+    def newest_day(self) -> int | None:
+        """The latest publication day of a live chunk, or None when none is dated."""
+        dated = self.days[self.live & (self.days != UNKNOWN_DAY)]
+        return int(dated.max()) if len(dated) else None
 
     def __contains__(self, chunk_id: object) -> bool:
         return isinstance(chunk_id, str) and self.find(chunk_id) is not None

@@ -64,3 +64,26 @@ def test_with_a_date_the_fused_order_is_kept(engine, monkeypatch) -> None:  # no
     assert dated and calls == []
     engine.retriever.retrieve(question, 3, per_article=2)
     assert len(calls) == 1
+
+
+def test_a_report_from_the_period_the_question_names_moves_up() -> None:
+    weights = RerankWeights(sentence=0.0, title=0.0, recency=0.0, period=0.3)
+    later = passage("later", "The outbreak was traced to a farm.", score=1.0, day="2020-05-01")
+    then = passage("then", "The outbreak was traced to a farm.", score=0.9, day="2018-11-20")
+    question = "Which farm was behind the November 2018 outbreak?"
+    assert [p.chunk_id for p in rerank(question, [later, then], idf, weights)] == ["then", "later"]
+    undated_question = "Which farm was behind the outbreak?"
+    ranked = rerank(undated_question, [later, then], idf, weights)
+    assert [p.chunk_id for p in ranked] == ["later", "then"]
+
+
+def test_this_week_without_a_date_means_the_newest_week_of_the_store() -> None:
+    from vectorstore.records import day_number
+
+    weights = RerankWeights(sentence=0.0, title=0.0, recency=0.0, current=0.3)
+    old = passage("old", "The mayor resigned.", score=1.0, day="2024-01-01")
+    new = passage("new", "The mayor resigned.", score=0.9, day="2024-06-28")
+    now = day_number("2024-06-30")
+    question = "Which mayor resigned this week?"
+    assert [p.chunk_id for p in rerank(question, [old, new], idf, weights, now)] == ["new", "old"]
+    assert [p.chunk_id for p in rerank(question, [old, new], idf, weights)] == ["old", "new"]
