@@ -5,7 +5,7 @@ A sentence that answers "Who led the research team?" usually says so where it na
 question's story matches as many of its words, and may hold a name too, but far from them. The
 feature here is the share of the question's term weight found within a few words of a candidate
 answer: a name, number or date of the kind the question asks for (a job title for "what is X's
-job"), that the question itself does not contain.
+job", a quotation for "what did X say"), that the question itself does not contain.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from vectorstore.terms import fold, terms
 WINDOW = 6  # words either side of a candidate answer that count as next to it
 _WORD = re.compile(r"\w+")
 _WHO = re.compile(r"\bwho(?:m|se)?\b", re.IGNORECASE)
+_QUOTATION = re.compile(r"“[^”]{3,}”|\"[^\"]{3,}\"")
 
 
 _OPENERS = frozenset("the a an in on at as by for but and when after before".split())
@@ -34,10 +35,13 @@ def _name_span(match: re.Match[str]) -> tuple[int, int]:
 
 
 def answer_spans(
-    kind: str | None, role: bool, sentence: str, question: str
+    kind: str | None, role: bool, sentence: str, question: str, *, said: bool = False
 ) -> list[tuple[int, int]]:
-    """Character spans of the sentence's candidate answers that the question lacks."""
-    if role:
+    """Character spans of the sentence's candidate answers that the question lacks (for "what
+    did X say about Y", its quotations)."""
+    if said:
+        found = [m.span() for m in _QUOTATION.finditer(sentence)]
+    elif role:
         found = [m.span() for m in ROLE_WORD.finditer(sentence)]
     elif kind == "number":
         found = [m.span() for m in specific_number(question).finditer(sentence)]
@@ -69,11 +73,13 @@ def anchored(
     question: str,
     weights: Mapping[str, float],
     window: int = WINDOW,
+    *,
+    said: bool = False,
 ) -> float:
     """The largest share of `weights` (the question's terms) found within `window` words of
     one candidate answer of the sentence; 0.0 when it holds none."""
     total = sum(weights.values())
-    spans = answer_spans(kind, role, sentence, question)
+    spans = answer_spans(kind, role, sentence, question, said=said)
     if not spans or not total:
         return 0.0
     tokens = [(m.start(), m.end(), terms(m.group())) for m in _WORD.finditer(sentence)]

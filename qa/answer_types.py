@@ -61,7 +61,15 @@ DURATION = re.compile(
     re.IGNORECASE,
 )
 # (the question asks for it, what a sentence must hold), the first that applies
-_SPECIFIC_NUMBERS = ((_ASKS_MONEY, MONEY), (_ASKS_SHARE, SHARE), (_ASKS_DURATION, DURATION))
+# "By how much did the cost rise?": a sum or a share
+_ASKS_CHANGE = re.compile(r"\bby how much\b", re.IGNORECASE)
+_CHANGE = re.compile(f"{MONEY.pattern}|{SHARE.pattern}", re.IGNORECASE)
+_SPECIFIC_NUMBERS = (
+    (_ASKS_CHANGE, _CHANGE),
+    (_ASKS_MONEY, MONEY),
+    (_ASKS_SHARE, SHARE),
+    (_ASKS_DURATION, DURATION),
+)
 NAME = re.compile(r"\b[A-ZÀ-ÖØ-ÞĞİŞ][\w’'.-]*(?:\s+[A-ZÀ-ÖØ-ÞĞİŞ][\w’'.-]*)*")
 
 _KINDS: tuple[tuple[str, re.Pattern[str]], ...] = (

@@ -275,7 +275,12 @@ class ExtractiveAnswerer:
                 "coverage": coverage[c.passage.chunk_id],
                 "missing_names": missing[c.passage.chunk_id],
                 "anchored": anchored(
-                    context.kind, context.profile.role, c.text, question, asked_weight
+                    context.kind,
+                    context.profile.role,
+                    c.text,
+                    question,
+                    asked_weight,
+                    said=context.profile.said,
                 ),
             }
             features["score"] = self._score(features)

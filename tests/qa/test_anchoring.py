@@ -53,3 +53,12 @@ def test_a_number_question_wants_the_kind_of_number_it_asks_for() -> None:
     assert answer_spans("number", False, paid, question) == [
         (15, 37)
     ]  # "2 million Swiss francs", not the year
+
+
+def test_a_said_question_looks_for_a_quotation_next_to_the_speaker() -> None:
+    question = "How did Zelensky describe the annexation?"
+    weights = {t: 1.0 for t in terms(question)}
+    quoted = "Zelensky called the annexation “a farce” in a video address."
+    unquoted = "Zelensky spoke after the annexation, officials said."
+    assert anchored(None, False, quoted, question, weights, said=True) > 0.0
+    assert anchored(None, False, unquoted, question, weights, said=True) == 0.0

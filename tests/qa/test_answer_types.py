@@ -126,3 +126,10 @@ def test_a_name_the_question_already_holds_offers_nothing() -> None:
 )
 def test_name_the_verb_asks_for_no_name(question: str, kind: str | None) -> None:
     assert expected_kind(question) == kind
+
+
+def test_by_how_much_is_answered_by_a_sum_or_a_share() -> None:
+    question = "By how much had the cost of the dinner gone up in 2022?"
+    assert offers("number", "The cost of the dinner is up 20% this year.", question) == 1.0
+    assert offers("number", "The cost rose by $12 to $64.", question) == 1.0
+    assert offers("number", "In 2022, 14 guests came to dinner.", question) == 0.0
