@@ -16,7 +16,9 @@ _DAYS = r"monday|tuesday|wednesday|thursday|friday|saturday|sunday"
 DATE = re.compile(
     rf"\b(?:(?:{_MONTHS})\.?\s+\d{{1,2}}|\d{{1,2}}\s+(?:{_MONTHS})|(?:{_MONTHS})|{_DAYS}|"
     r"(?:1[89]|20)\d\d|\d{1,2}[./]\d{1,2}[./]\d{2,4}|yesterday|today|tomorrow|"
-    r"(?:last|next|this)\s+(?:week|month|year|weekend))\b",
+    r"(?:last|next|this)\s+(?:week|month|year|weekend)|"
+    r"(?:first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|final|last|\d+(?:st|nd|rd|th))"
+    r"\s+day)\b",
     re.IGNORECASE,
 )
 NUMBER = re.compile(

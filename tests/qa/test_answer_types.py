@@ -133,3 +133,9 @@ def test_by_how_much_is_answered_by_a_sum_or_a_share() -> None:
     assert offers("number", "The cost of the dinner is up 20% this year.", question) == 1.0
     assert offers("number", "The cost rose by $12 to $64.", question) == 1.0
     assert offers("number", "In 2022, 14 guests came to dinner.", question) == 0.0
+
+
+def test_which_day_of_a_mission_is_answered_by_an_ordinal_day() -> None:
+    question = "On which day of the mission was the spacewalk expected?"
+    assert offers("date", "It is planned for the third day of the mission.", question) == 1.0
+    assert offers("date", "The crew will leave the capsule for the spacewalk.", question) == 0.0
