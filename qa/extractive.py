@@ -51,6 +51,7 @@ SENTENCE_FEATURES = [
     "asks_role",
     "question_terms",
     "anchored",
+    "after_match",
 ]
 # the features of the best sentence that the abstention model weighs
 ABSTENTION_FEATURES = [
@@ -246,6 +247,12 @@ class ExtractiveAnswerer:
 
         sentence_terms = [set(terms(c.text)) for c in found]
         lexical = [covered(t, rank_weight) for t in sentence_terms]
+        # the sentence right after one that restates the question often holds the answer
+        # ("She was asked why she did not shake hands. 'They are two-faced,' she said.")
+        after_match = [
+            lexical[i - 1] if i and _adjacent(found[i - 1], found[i]) else 0.0
+            for i in range(len(found))
+        ]
         support = [covered(t, judge_weight) for t in sentence_terms]
         coverage, missing = {}, {}  # per passage, title included
         for p in passages:
@@ -274,6 +281,7 @@ class ExtractiveAnswerer:
                 "support": support[i],
                 "coverage": coverage[c.passage.chunk_id],
                 "missing_names": missing[c.passage.chunk_id],
+                "after_match": after_match[i],
                 "anchored": anchored(
                     context.kind,
                     context.profile.role,
@@ -316,6 +324,13 @@ class ExtractiveAnswerer:
                 continue
             chosen.append(s)
         return chosen
+
+
+def _adjacent(first: Candidate, second: Candidate) -> bool:
+    """Whether `second` is the sentence right after `first` in the same article."""
+    return (
+        first.passage.article_id == second.passage.article_id and 0 <= second.start - first.end <= 3
+    )
 
 
 def _unit(vector: np.ndarray) -> np.ndarray:

@@ -37,3 +37,21 @@ def test_a_repeat_that_holds_the_asked_number_is_not_marked() -> None:
 
 def test_a_repeat_that_holds_nothing_asked_is_marked() -> None:
     assert _repeated("Why did she resign?", SAID) == 1.0
+
+
+def test_the_sentence_after_one_that_restates_the_question_is_marked(engine) -> None:  # noqa: ANN001
+    text = (
+        "The mayor was asked why the bridge was closed. "
+        "Engineers found cracks in two beams, she said. "
+        "The city also repaved three roads."
+    )
+    passage = Passage("c", "a", ArticleMeta(title="City news"), text, 0, len(text), 1.0)
+    question = "Why was the bridge closed?"
+    vector = engine.embedder.encode([question])[0]
+    scored = engine.answerer.score(question, question, vector, [passage], "", lambda t: 1.0)
+    by_text = {s.candidate.text: s.features for s in scored}
+    restating = by_text["The mayor was asked why the bridge was closed."]
+    answering = by_text["Engineers found cracks in two beams, she said."]
+    assert answering["after_match"] == restating["lexical"] > 0
+    assert by_text["The city also repaved three roads."]["after_match"] == 0.0
+    assert restating["after_match"] == 0.0  # the first sentence follows nothing
