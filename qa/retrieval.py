@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from collections import Counter
 from collections.abc import Collection
 
 import numpy as np
@@ -148,7 +149,8 @@ class HybridRetriever:
             return passages
         # "this week" with no date given: the week of the newest articles in the store
         now = lexical.newest_day() if relative_time(query) else None
-        return rerank(query, passages, lexical.idf, self.rerank_weights, now)[:top_k]
+        found = Counter(chunk_article(chunk_id) for chunk_id in ranked[: self.candidates])
+        return rerank(query, passages, lexical.idf, self.rerank_weights, now, found)[:top_k]
 
     def _positions(
         self, articles: Collection[str], limit: int | None, lexical: LexicalIndex

@@ -87,3 +87,14 @@ def test_this_week_without_a_date_means_the_newest_week_of_the_store() -> None:
     question = "Which mayor resigned this week?"
     assert [p.chunk_id for p in rerank(question, [old, new], idf, weights, now)] == ["new", "old"]
     assert [p.chunk_id for p in rerank(question, [old, new], idf, weights)] == ["old", "new"]
+
+
+def test_a_story_matched_in_several_chunks_moves_up() -> None:
+    weights = RerankWeights(sentence=0.0, title=0.0, recency=0.0, chunks=0.1)
+    once = passage("once", "The mayor resigned.", score=1.0)
+    often = passage("often", "The mayor resigned.", score=0.95)
+    found = {"once": 1, "often": 4}
+    question = "Which mayor resigned?"
+    assert [p.chunk_id for p in rerank(question, [once, often], idf, weights)] == ["once", "often"]
+    ranked = rerank(question, [once, often], idf, weights, found=found)
+    assert [p.chunk_id for p in ranked] == ["often", "once"]
