@@ -62,10 +62,10 @@ DURATION = re.compile(
     r"\b(?:until|till)\b|\b(?:seconds|minutes|hours|days|weeks|months|years|decades)\b",
     re.IGNORECASE,
 )
-# (the question asks for it, what a sentence must hold), the first that applies
 # "By how much did the cost rise?": a sum or a share
 _ASKS_CHANGE = re.compile(r"\bby how much\b", re.IGNORECASE)
 _CHANGE = re.compile(f"{MONEY.pattern}|{SHARE.pattern}", re.IGNORECASE)
+# (the question asks for it, what a sentence must hold), the first that applies
 _SPECIFIC_NUMBERS = (
     (_ASKS_CHANGE, _CHANGE),
     (_ASKS_MONEY, MONEY),
@@ -116,6 +116,7 @@ def expected_kind(question: str) -> str | None:
 
 
 _NAME_WORD = re.compile(r"[\w’'-]{3,}")
+_TOKEN = re.compile(r"[\w’'-]+")
 
 
 def _head_word(word: str) -> str:
@@ -127,7 +128,7 @@ def new_name(name: str, question: str) -> bool:
     """Whether a name is news to the question: its last word, its head, is not one the question
     uses ("President Donald Trump" is no answer to a question about Trump; "Anti-Defamation
     League CEO Jonathan Greenblatt" none to one about Greenblatt)."""
-    asked = {_head_word(w) for w in re.findall(r"[\w’'-]+", fold(question))}
+    asked = {_head_word(w) for w in _TOKEN.findall(fold(question))}
     named = [_head_word(fold(w)) for w in _NAME_WORD.findall(name)]
     # a name's last word is its head: "Mitch McConnell", "Senate Majority Leader Mitch McConnell"
     return bool(named) and named[-1] not in asked
@@ -142,12 +143,8 @@ _HOW_MANY = re.compile(r"\bhow many\s+([\w’'-]+(?:\s+[\w’'-]+){0,3})", re.I)
 # words that end the noun phrase after "how many": its last word before them is what is counted
 _PHRASE_END = frozenset(
     "of more times did do does have has had were was are is will would can could in on at for "
-    "from to over under per that who which been get got been currently still now".split()
+    "from to over under per that who which been get got currently still now".split()
 )
-_NOT_COUNTED = frozenset(
-    "of more times did do does have has had were was are is will would can could".split()
-)
-_TOKEN = re.compile(r"[\w’'-]+")
 _PEOPLE = {
     "people",
     "person",
@@ -188,7 +185,7 @@ def counted(question: str) -> str | None:
         if word.lower() in _PHRASE_END:
             break
         phrase.append(word)
-    if not phrase or phrase[0].lower() in _NOT_COUNTED:
+    if not phrase:  # "How many of them", "How many times"
         return None
     # the counted noun is plural: the first plural word ("Henan bank protesters were"), else
     # the first word ("How many people died")

@@ -93,8 +93,7 @@ class _Context:
 
     question: str
     query_vector: np.ndarray
-    kind: str | None
-    profile: QuestionProfile
+    profile: QuestionProfile  # its kind: what is asked for (a job question asks for no name)
     question_terms: float
     top_score: float
     said_terms: set[str]
@@ -102,7 +101,7 @@ class _Context:
     def features(self, c: Candidate, vector: np.ndarray, words: set[str]) -> dict[str, float]:
         """The features of one sentence that need no other candidate."""
         title_terms = set(terms(c.passage.title or ""))
-        kind = offers(self.kind, c.text, self.question)
+        kind = offers(self.profile.kind, c.text, self.question)
         return {
             **self.profile.offers(c.text),
             "dense": float(vector @ self.query_vector),
@@ -110,7 +109,7 @@ class _Context:
             "passage_score": c.passage.score / self.top_score,
             "kind": kind,
             # asks for a number/date/name that the sentence does not offer
-            "kind_missing": 1.0 if self.kind and not kind else 0.0,
+            "kind_missing": 1.0 if self.profile.kind and not kind else 0.0,
             "question_terms": self.question_terms,
             "novelty": novelty(c.text, self.question),
             "short": 1.0 if len(c.text.split()) < 6 else 0.0,
@@ -266,8 +265,6 @@ class ExtractiveAnswerer:
         context = _Context(
             question=question,
             query_vector=query_vector,
-            # a job question asks for a title, not a name ("What is X's job, the man who ...?")
-            kind=QuestionProfile.of(question).kind,
             profile=QuestionProfile.of(question),
             question_terms=float(len(query_terms)),  # the words coverage and support are over
             top_score=max((p.score for p in passages), default=0.0) or 1.0,
@@ -283,7 +280,7 @@ class ExtractiveAnswerer:
                 "missing_names": missing[c.passage.chunk_id],
                 "after_match": after_match[i],
                 "anchored": anchored(
-                    context.kind,
+                    context.profile.kind,
                     context.profile.role,
                     c.text,
                     question,

@@ -6,7 +6,6 @@ from __future__ import annotations
 import numpy as np
 
 from ingest.models import ArticleMeta
-from qa.answer_types import expected_kind
 from qa.extractive import Candidate, _Context
 from qa.question_profile import QuestionProfile
 from qa.types import Passage
@@ -19,7 +18,6 @@ def _repeated(question: str, sentence: str) -> float:
     context = _Context(
         question=question,
         query_vector=np.zeros(2, dtype=np.float32),
-        kind=expected_kind(question),
         profile=QuestionProfile.of(question),
         question_terms=1.0,
         top_score=1.0,
