@@ -48,22 +48,29 @@ def answer_spans(
     elif kind == "date":
         found = [m.span() for m in DATE.finditer(sentence)]
     elif kind == "name":
-        person = _WHO.search(question) is not None
-        found = [
-            span
-            for span in map(_name_span, NAME.finditer(sentence))
-            # a capital that only opens the sentence is not a name; nor is a month or weekday;
-            # "who" asks for a person, named in full where the answer is given
-            if (span[0] > 0 or " " in sentence[span[0] : span[1]])
-            and not DATE.fullmatch(sentence[span[0] : span[1]].rstrip("."))
-            and (not person or " " in sentence[span[0] : span[1]].strip())
-        ]
+        return _names(sentence, question)
     else:
         return []
-    if kind == "name" and not role:
-        return [(s, e) for s, e in found if new_name(sentence[s:e], question)]
     asked = fold(question)
     return [(s, e) for s, e in found if fold(sentence[s:e]).strip(" .,'’") not in asked]
+
+
+def _names(sentence: str, question: str) -> list[tuple[int, int]]:
+    """Spans of the sentence's names that are news to the question (`new_name`). A capital
+    that only opens the sentence is not a name, nor is a month or weekday; "who" asks for a
+    person, named in full where the answer is given."""
+    person = _WHO.search(question) is not None
+    found = []
+    for start, end in map(_name_span, NAME.finditer(sentence)):
+        name = sentence[start:end]
+        if (
+            (start > 0 or " " in name)
+            and not DATE.fullmatch(name.rstrip("."))
+            and (not person or " " in name.strip())
+            and new_name(name, question)
+        ):
+            found.append((start, end))
+    return found
 
 
 def anchored(

@@ -62,3 +62,13 @@ def test_a_said_question_looks_for_a_quotation_next_to_the_speaker() -> None:
     unquoted = "Zelensky spoke after the annexation, officials said."
     assert anchored(None, False, quoted, question, weights, said=True) > 0.0
     assert anchored(None, False, unquoted, question, weights, said=True) == 0.0
+
+
+def test_a_quotation_is_not_judged_as_a_name() -> None:
+    # a "what did X say" question that also asks "which": its candidate answers are quotations,
+    # kept unless the question holds them, not dropped because their last word is the question's
+    question = "What did Reyes say about the flood in which town?"
+    sentence = 'Reyes said it was "worse than any flood" she had seen.'
+    start = sentence.index('"')
+    spans = answer_spans("name", False, sentence, question, said=True)
+    assert spans == [(start, sentence.index('"', start + 1) + 1)]
