@@ -4,15 +4,17 @@ bundled questions, with scikit-learn (the `bench` extra). Writes qa/answerer_mod
     .venv/bin/python bench/train_answerer.py collect   # ask the questions, keep every candidate
     .venv/bin/python bench/train_answerer.py fit       # fit, cross-validate, write the model
 
-Examples (every candidate sentence the answerer considered, with its features):
-- RealTimeQA training questions (questions_train.jsonl, 681) asked on their quiz date against
-  a store holding the 2,000 articles plus their gold articles (--train-store): a sentence that
-  holds the gold answer is a positive, the other candidates negatives;
-- the same questions against the 2,000 articles alone (--store), which hold none of their gold
-  articles: the same stories, not the answer — near misses, to abstain on;
+Examples (every candidate sentence the answerer considered, with its features; a sentence that
+holds the gold answer is a positive, the question's other candidates negatives):
 - the tuning half of the blind news set (eval/data/news-tune.jsonl) and the blind training set
-  (bench/data/news-train.jsonl: other articles, written the same way) against --store, and the
-  bundled calibration questions (bench/calibration_bundled.jsonl) against the bundled corpus.
+  (bench/data/news-train.jsonl: other articles, written the same way) against --store, each
+  follow-up read within the article the previous answer quoted, as the engine reads it; `fit`
+  uses these by default (--sources);
+- with --realtimeqa, the RealTimeQA training questions (questions_train.jsonl, 681) asked on
+  their quiz date against a store holding the 2,000 articles plus their gold articles
+  (--train-store), and the same questions against the 2,000 articles alone (--store), which
+  hold none of their gold articles: the same stories, not the answer — near misses;
+- the bundled calibration questions (bench/calibration_bundled.jsonl) against the bundled corpus.
 The RealTimeQA dev questions and the news test half are never trained on: they are reported.
 """
 
@@ -36,8 +38,26 @@ def _gold(aliases: list[str]) -> re.Pattern[str]:
     return re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)")
 
 
-def _candidates(engine, question: str, query: str, as_of, said: str, gold) -> list[dict]:  # noqa: ANN001
-    _, scored = engine.answerer.rank(question, query, as_of=as_of, said=said)
+def _candidates(  # noqa: PLR0913
+    engine,  # noqa: ANN001
+    question: str,
+    query: str,
+    as_of,  # noqa: ANN001
+    said: str,
+    gold,  # noqa: ANN001
+    history: list[tuple[str, str]] = (),  # type: ignore[assignment]
+) -> list[dict]:
+    """Every candidate sentence the answerer weighs, read as the engine reads it: a follow-up
+    within the article the previous answer quoted (qa/focus.py)."""
+    from qa.conversation import follows_up
+    from qa.focus import focus_article
+
+    snapshot = engine.store.snapshot()
+    focus = focus_article(history, engine.store, snapshot) if follows_up(question) else None
+    _, scored = engine.answerer.rank(
+        question, query, as_of=as_of, said=said, snapshot=snapshot,
+        articles=[focus] if focus else None,
+    )  # fmt: skip
     return [
         {
             "features": s.features,
@@ -69,7 +89,7 @@ def _dataset(engine, path: Path, source: str) -> Iterator[dict]:  # noqa: ANN001
             query = contextualize(turn.question, history)
             said = next((t for r, t in reversed(history) if r == "assistant"), "")
             gold = _gold(aliases) if aliases else None
-            found = _candidates(engine, turn.question, query, turn.as_of, said, gold)
+            found = _candidates(engine, turn.question, query, turn.as_of, said, gold, history)
             yield {
                 "source": source,
                 "id": f"{case.id}/{i}",
@@ -100,15 +120,18 @@ def collect(args: argparse.Namespace) -> int:
 
     out = args.examples.open("w")
     jobs = [
-        (lambda: QAEngine.open(store=args.train_store),
-         lambda e: _realtimeqa(e, "train-gold", args.limit)),
-        (lambda: QAEngine.open(store=args.store),
-         lambda e: _realtimeqa(e, "train-absent", args.limit)),
         (lambda: QAEngine.open(store=args.store),
          lambda e: _dataset(e, ROOT / "eval" / "data" / "news-tune.jsonl", "news-tune")),
         (lambda: QAEngine.open(store=args.store),
          lambda e: _dataset(e, ROOT / "bench" / "data" / "news-train.jsonl", "news-train")),
     ]  # fmt: skip
+    if args.realtimeqa:
+        jobs += [
+            (lambda: QAEngine.open(store=args.train_store),
+             lambda e: _realtimeqa(e, "train-gold", args.limit)),
+            (lambda: QAEngine.open(store=args.store),
+             lambda e: _realtimeqa(e, "train-absent", args.limit)),
+        ]  # fmt: skip
     for open_engine, examples in jobs:
         engine = open_engine()
         for n, example in enumerate(examples(engine), start=1):
@@ -132,6 +155,15 @@ def main() -> int:
     parser.add_argument("--examples", type=Path, default=WORK / "answerer-examples.jsonl")
     parser.add_argument("--out", type=Path, default=WORK / "answerer_model.json")
     parser.add_argument("--limit", type=int, default=0, help="only the first N questions")
+    parser.add_argument(
+        "--realtimeqa", action="store_true",
+        help="collect: also the RealTimeQA training questions (needs --train-store)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--sources", default="news-tune,news-train",
+        help="fit: the example sources to fit on (news-tune, news-train, train-gold, "
+        "train-absent, bundled)",
+    )  # fmt: skip
     args = parser.parse_args()
     sys.path.insert(0, str(ROOT))
     if args.stage == "collect":

@@ -28,16 +28,30 @@ class AnswererModel:
     sentence: Linear
     abstention: Linear
     threshold: float  # answer when the abstention model's probability reaches this
+    # the scorer whose best sentence the abstention model was fitted on (the sentence scorer
+    # itself unless the model file names another)
+    judge: Linear
 
     @classmethod
     def load(cls, path: Path = MODEL) -> AnswererModel:
         data = json.loads(path.read_text())
         sentence, abstention = data["sentence"], data["abstention"]
+        scorer = Linear(sentence["coefficients"], sentence["intercept"])
+        judged_by = abstention.get("judged_by")
         return cls(
-            Linear(sentence["coefficients"], sentence["intercept"]),
+            scorer,
             Linear(abstention["coefficients"], abstention["intercept"]),
             float(abstention["threshold"]),
+            Linear(judged_by["coefficients"], judged_by["intercept"]) if judged_by else scorer,
         )
+
+    def confidence(self, candidates: list[dict[str, float]]) -> float:
+        """How likely answering is right, judged on the best of the candidate sentences (their
+        features) by the scorer the abstention model was fitted with (`judge`)."""
+        logits = sorted(((self.judge.logit(f), i) for i, f in enumerate(candidates)), reverse=True)
+        top, best = logits[0]
+        margin = top - logits[1][0] if len(logits) > 1 else 5.0
+        return self.answer_probability(candidates[best] | {"logit": top, "margin": margin})
 
     def answer_probability(self, best: dict[str, float]) -> float:
         """How likely answering with the best sentence (its features, plus "logit" and

@@ -129,7 +129,7 @@ class ExtractiveAnswerer:
         embedder: Embedder,
         max_sentences: int = 3,
         passages: int = 8,
-        max_candidates: int = 16,
+        max_candidates: int = 32,
         per_article: int = 2,
         model: AnswererModel | None = None,
     ) -> None:
@@ -195,11 +195,7 @@ class ExtractiveAnswerer:
             return Answer.abstain(question, text, passages[:top_k], query)
         if not scored:
             return Answer.abstain(question, ABSTAIN_TEXT, passages[:top_k], query)
-        best = scored[0]
-        margin = best.score - scored[1].score if len(scored) > 1 else 5.0
-        confidence = self.model.answer_probability(
-            best.features | {"logit": best.score, "margin": margin}
-        )
+        confidence = self.model.confidence([s.features for s in scored])
         if confidence < self.model.threshold:
             return Answer.abstain(question, ABSTAIN_TEXT, passages[:top_k], query, confidence)
         chosen = self._select(scored)

@@ -32,3 +32,49 @@ def test_the_threshold_is_the_middle_of_the_cheapest_range() -> None:
     # answering the unanswerable (0.595) costs 1.5, abstaining on the answerable (0.4) 1: abstain on both
     threshold, accuracy = cheapest_threshold(np.array([0.4, 0.595]), np.array([1, 0]))
     assert (threshold, accuracy) == (pytest.approx(0.7), 0.5)
+
+
+def test_the_listwise_scorer_ranks_the_sentences_holding_the_answer_first() -> None:
+    """Per question, the candidate holding the answer has the larger `anchored`; the fit learns
+    a positive weight for it, ranks it first, and spreads the scores as SCORE_SPREAD says."""
+    from bench.answerer_fit import SCORE_SPREAD, SCORED, _sentence_model
+    from qa.extractive import SENTENCE_FEATURES
+
+    rng = np.random.default_rng(3)
+    examples = []
+    for q in range(40):
+        candidates = []
+        for i in range(6):
+            holds = i == 0
+            features = {name: float(rng.normal()) for name in SCORED}
+            features["anchored"] = (1.0 if holds else 0.0) + 0.3 * float(rng.normal())
+            candidates.append({"features": features, "holds": holds})
+        examples.append({"id": f"a{q}-x", "source": "news-train", "answerable": True,
+                         "candidates": candidates})  # fmt: skip
+    w, b = _sentence_model(examples)
+    assert b == 0.0 and len(w) == len(SENTENCE_FEATURES)
+    weight = dict(zip(SENTENCE_FEATURES, w, strict=True))
+    assert weight["anchored"] > 5 * max(abs(weight[n]) for n in SCORED if n != "anchored")
+    spreads = []
+    first = 0
+    for e in examples:
+        scores = [sum(weight[n] * c["features"][n] for n in SCORED) for c in e["candidates"]]
+        first += int(np.argmax(scores) == 0)
+        spreads.append(np.std(scores))
+    assert first >= 36
+    assert np.mean(spreads) == pytest.approx(SCORE_SPREAD)
+
+
+def test_news_folds_keep_the_questions_of_one_article_together() -> None:
+    from bench.answerer_fit import _folds
+
+    examples = [
+        {"id": f"{article}-{name}/0", "source": "news-tune"}
+        for article in ("a01", "a02", "t07", "t08", "a09")
+        for name in ("who", "when", "chat")
+    ]
+    folds = _folds(examples)
+    by_article: dict[str, set[int]] = {}
+    for e, f in zip(examples, folds, strict=True):
+        by_article.setdefault(e["id"][:3], set()).add(f)
+    assert all(len(f) == 1 for f in by_article.values())
