@@ -30,8 +30,11 @@ SCORE_SPREAD = 0.33  # mean within-question std of the hand-set scorer's candida
 SCORED = [
     "dense", "lexical", "passage", "kind", "novelty", "short", "anchored", "after_match",
     "coverage", "support", "passage_score", "title_overlap", "lead", "words", "why_cause",
-    "said_quote", "role_word", "repeated",
+    "said_quote", "role_word",
 ]  # fmt: skip
+# a sentence the last answer already gave says nothing new: a fixed penalty, not fitted (the
+# training conversations replay the gold evidence as the last answer, which teaches the opposite)
+REPEATED = -0.3
 
 
 def _sklearn_missing() -> str | None:
@@ -130,7 +133,10 @@ def _sentence_model(examples: list[dict]) -> tuple[np.ndarray, float]:
     w = minimize(loss, np.zeros(len(SCORED)), jac=True, method="L-BFGS-B").x
     spread = np.mean([np.std(x @ w) for x, _ in lists])
     w = w * (SCORE_SPREAD / spread)
-    full = np.array([w[SCORED.index(n)] if n in SCORED else 0.0 for n in SENTENCE_FEATURES])
+    fixed = {"repeated": REPEATED}
+    full = np.array(
+        [w[SCORED.index(n)] if n in SCORED else fixed.get(n, 0.0) for n in SENTENCE_FEATURES]
+    )
     return full, 0.0
 
 
