@@ -149,16 +149,19 @@ def follows_up(question: str) -> bool:
 
 def contextualize(question: str, history: Sequence[tuple[str, str]]) -> str:
     """The query to search for `question` after `history`: a question that leans on earlier turns
-    is searched with the last user question that stood on its own (the topic) and the latest
-    follow-up since then that named someone ("And Erdogan?" before "What did he say?")."""
+    is searched with the last user question that stood on its own (the topic), the latest
+    follow-up since then that named someone ("And Erdogan?" before "What did he say?") and the
+    follow-up right before it, which "their letter" or "that deal" may point at."""
     if not follows_up(question) or not any(role == "user" for role, _ in history):
         return question
-    topic, since = "", ""
+    topic, named, last = "", "", ""
     for role, text in history:
         if role != "user" or not text.strip():
             continue
         if not topic or not depends_on_context(text):
-            topic, since = text.strip(), ""
-        elif question_names(text):  # "And Erdogan?" brings in whom "he" is next
-            since = text.strip()
-    return " ".join(p for p in (topic, since, question) if p)
+            topic, named, last = text.strip(), "", ""
+            continue
+        last = text.strip()
+        if question_names(text):  # "And Erdogan?" brings in whom "he" is next
+            named = last
+    return " ".join(dict.fromkeys(p for p in (topic, named, last, question) if p))

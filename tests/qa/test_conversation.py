@@ -42,7 +42,7 @@ def test_standalone_questions(question: str):
     assert not depends_on_context(question)
 
 
-def test_follow_up_is_searched_with_its_topic_and_a_naming_follow_up():
+def test_follow_up_is_searched_with_its_topic_a_naming_follow_up_and_the_last_one():
     history = [
         ("user", "When is Putin expected to visit Turkey?"),
         ("assistant", "In January."),
@@ -57,7 +57,22 @@ def test_follow_up_is_searched_with_its_topic_and_a_naming_follow_up():
         ("user", "And who sold them?"),
     ]
     assert contextualize("How much did they cost?", history) == (
-        "What did Türkiye buy from Russia in 2017? How much did they cost?"
+        "What did Türkiye buy from Russia in 2017? And who sold them? How much did they cost?"
+    )
+    # the third turn leans on the second ("their letter": the senators' of the second answer)
+    history = [
+        ("user", "What started the fires on the Grand Canyon's North Rim?"),
+        ("user", "Which two senators asked for an investigation into how it was handled?"),
+        ("user", "And Erdogan?"),
+        ("user", "What did he say?"),
+    ]
+    assert contextualize("When?", history) == (
+        "What started the fires on the Grand Canyon's North Rim? And Erdogan? What did he say? When?"
+    )
+    assert contextualize("Who was their letter addressed to?", history[:2]) == (
+        "What started the fires on the Grand Canyon's North Rim? "
+        "Which two senators asked for an investigation into how it was handled? "
+        "Who was their letter addressed to?"
     )
     assert contextualize("What did Peskov say about Venezuela?", history) == (
         "What did Peskov say about Venezuela?"
