@@ -130,7 +130,7 @@ class ExtractiveAnswerer:
         max_sentences: int = 3,
         passages: int = 8,
         max_candidates: int = 32,
-        per_article: int = 2,
+        per_article: int = 3,
         model: AnswererModel | None = None,
     ) -> None:
         if max_sentences <= 0:

@@ -63,7 +63,7 @@ class Settings(BaseSettings):
     top_k: int = 5
     candidates: int = 40  # passages each retriever proposes before fusion
     max_passages_per_article: int = 1  # retrieve(): passages of one article among the top_k
-    answer_passages_per_article: int = 2  # the answerer reads up to this many of one article
+    answer_passages_per_article: int = 3  # the answerer reads up to this many of one article
     recency_weight: float = 1.0  # with as_of: weight of the recency prior in the fusion
     recency_half_life_days: float = 14.0
     max_answer_sentences: int = 3
