@@ -187,11 +187,13 @@ def counted(question: str) -> str | None:
         phrase.append(word)
     if not phrase:  # "How many of them", "How many times"
         return None
-    # the counted noun is plural: the first plural word ("Henan bank protesters were"), else
-    # the first word ("How many people died")
+    # the counted noun is plural: the first plural word ("Henan bank protesters were"), a
+    # common noun before a name ("Marsh Supermarkets stores", "fans attended the Lions'"),
+    # else the first word ("How many people died")
     words = [w.rstrip("’'") for w in phrase]
-    plural = (w for w in words if w.lower() in _PEOPLE or (len(w) > 3 and _stem(w) != w.lower()))
-    return _stem(next(plural, words[0]))
+    plural = [w for w in words if w.lower() in _PEOPLE or (len(w) > 3 and _stem(w) != w.lower())]
+    common = [w for w in plural if not w[0].isupper()]
+    return _stem((common or plural or words)[0])
 
 
 def counts(noun: str, sentence: str, window: int = 4) -> bool:

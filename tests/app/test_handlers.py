@@ -35,7 +35,7 @@ VARNHOLM = (
     "Varnholm opens new ferry terminal\n\nThe new ferry terminal in Varnholm cost 48 million "
     "euros, harbour master Olav Brekke said on Tuesday.\n\nFerries will leave six times a day."
 )
-DEFAULTS = (5.0, 2.0, 3.0, "")  # top_k, passages per article, sentences, as of: as the sliders
+DEFAULTS = (5.0, 3.0, 3.0, "")  # top_k, passages per article, sentences, as of: as the sliders
 
 
 @pytest.fixture(scope="module")
@@ -194,7 +194,7 @@ def test_layout_components_keep_their_ids_and_labels(handlers: ChatHandlers) -> 
         "aqa-header",
     ]
     assert ask.settings.top_k.value == 5 and ask.settings.max_sentences.value == 3
-    assert ask.settings.per_article.value == 2 and ask.settings.as_of.label == "As of (optional)"
+    assert ask.settings.per_article.value == 3 and ask.settings.as_of.label == "As of (optional)"
     assert [e["text"] for e in ask.chatbot.examples] == handlers.service.examples()
     assert ask.sources.value == EMPTY_SOURCES_PANEL and "2 articles" in ui.header.value
 

@@ -32,7 +32,7 @@ SCRIPT = "<script>alert('x')</script>"
 # word 10 is the script tag: the server holds the rest (the invented 2019) until released
 REPLY = f"{KEPT} [1] {SCRIPT} The deal was signed in 2019. [1]"
 HOLD = 10
-DEFAULTS = (5.0, 2.0, 3.0, "")  # top_k, passages per article, sentences, as of
+DEFAULTS = (5.0, 3.0, 3.0, "")  # top_k, passages per article, sentences, as of
 
 MakeHandlers = Callable[..., tuple[ChatHandlers, ScriptedLLM]]
 

@@ -17,6 +17,9 @@ from qa.answer_types import counted, expected_kind, new_name, offers
         # the noun phrase's plural, not its first word ("four rural banks in Henan" is no count
         # of protesters)
         ("How many Henan bank protesters were arrested?", "protester"),
+        # a common noun before a name in the plural ("all 44 remaining Marsh stores")
+        ("How many Marsh Supermarkets stores were left?", "store"),
+        ("How many fans attended the Lions' win?", "fan"),
         ("How many children were enrolled in the trial?", "children"),
         ("How many of the four have been activated?", None),
         ("How many times has he tested positive?", None),
