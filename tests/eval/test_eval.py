@@ -483,3 +483,21 @@ def test_the_news_set_halves_load_and_refuse_another_dataset(capsys) -> None:  #
     assert len(articles[0]) == len(articles[1]) == 20 and not articles[0] & articles[1]
     assert main(["--news", "test", "--dataset", "x.jsonl"]) == 2
     assert "--news takes neither --realtimeqa nor --dataset" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    "path",
+    sorted((ROOT / "eval" / "data").glob("news-*.jsonl"))
+    + sorted((ROOT / "bench" / "data").glob("news-*.jsonl")),
+    ids=lambda p: p.name,
+)
+def test_the_blind_news_sets_load(path: Path) -> None:
+    """The blind sets are asked of the 2,000-article store, not of CI's corpus: here only their
+    schema, unique ids and an answer alias in every answerable turn's quotes are checked."""
+    cases = load_dataset(path)
+    assert len({c.id for c in cases}) == len(cases) > 100
+    for case in cases:
+        for turn in case.turns:
+            if turn.answerable:
+                quotes = " ".join(e.quote for e in turn.evidence).lower()
+                assert all(any(a.lower() in quotes for a in part) for part in turn.answers), case.id
