@@ -30,7 +30,7 @@ SCORE_SPREAD = 0.33  # mean within-question std of the hand-set scorer's candida
 SCORED = [
     "dense", "lexical", "passage", "kind", "novelty", "short", "anchored", "after_match",
     "coverage", "support", "passage_score", "title_overlap", "lead", "words", "why_cause",
-    "said_quote", "role_word",
+    "said_quote", "role_word", "predicate",
 ]  # fmt: skip
 # a sentence the last answer already gave says nothing new: a fixed penalty, not fitted (the
 # training conversations replay the gold evidence as the last answer, which teaches the opposite)

@@ -52,6 +52,7 @@ SENTENCE_FEATURES = [
     "question_terms",
     "anchored",
     "after_match",
+    "predicate",
 ]
 # the features of the best sentence that the abstention model weighs
 ABSTENTION_FEATURES = [
@@ -248,6 +249,14 @@ class ExtractiveAnswerer:
             lexical[i - 1] if i and _adjacent(found[i - 1], found[i]) else 0.0
             for i in range(len(found))
         ]
+        # the question's words beyond its names and its article's headline: what is asked
+        # about them ("broke", "founded", "came out")
+        name_terms = {t for n in names for t in terms(n)}
+        predicate = []
+        for c, present in zip(found, sentence_terms, strict=True):
+            title = set(terms(c.passage.title or ""))
+            weight = {t: w for t, w in asked_weight.items() if t not in name_terms | title}
+            predicate.append(covered(present, weight) if weight else 0.0)
         support = [covered(t, judge_weight) for t in sentence_terms]
         coverage, missing = {}, {}  # per passage, title included
         for p in passages:
@@ -275,6 +284,7 @@ class ExtractiveAnswerer:
                 "coverage": coverage[c.passage.chunk_id],
                 "missing_names": missing[c.passage.chunk_id],
                 "after_match": after_match[i],
+                "predicate": predicate[i],
                 "anchored": anchored(
                     context.profile.kind,
                     context.profile.role,

@@ -53,3 +53,23 @@ def test_the_sentence_after_one_that_restates_the_question_is_marked(engine) -> 
     assert answering["after_match"] == restating["lexical"] > 0
     assert by_text["The city also repaved three roads."]["after_match"] == 0.0
     assert restating["after_match"] == 0.0  # the first sentence follows nothing
+
+
+def test_predicate_weighs_the_question_words_beyond_its_names_and_the_headline(engine) -> None:  # noqa: ANN001
+    """'Who broke Maris's record in 1998?' over an article headlined about Maris's record: the
+    sentence with 'broken' and '1998' holds what is asked; the one restating Maris and the
+    record holds only the names and the headline's words."""
+    text = (
+        "Aaron Judge chased the home run record of Roger Maris all season. "
+        "The record stood until 1998, when it was broken by Mark McGwire."
+    )
+    meta = ArticleMeta(title="Roger Maris home run record")
+    passage = Passage("c", "a", meta, text, 0, len(text), 1.0)
+    question = "Who broke the Roger Maris home run record in 1998?"
+    vector = engine.embedder.encode([question])[0]
+    scored = engine.answerer.score(question, question, vector, [passage], "", lambda t: 1.0)
+    by_text = {s.candidate.text: s.features for s in scored}
+    restating = by_text["Aaron Judge chased the home run record of Roger Maris all season."]
+    answering = by_text["The record stood until 1998, when it was broken by Mark McGwire."]
+    assert restating["predicate"] == 0.0
+    assert answering["predicate"] == 0.5  # "1998" of "broke" and "1998" ("broken" stems apart)
