@@ -249,14 +249,7 @@ class ExtractiveAnswerer:
             lexical[i - 1] if i and _adjacent(found[i - 1], found[i]) else 0.0
             for i in range(len(found))
         ]
-        # the question's words beyond its names and its article's headline: what is asked
-        # about them ("broke", "founded", "came out")
-        name_terms = {t for n in names for t in terms(n)}
-        predicate = []
-        for c, present in zip(found, sentence_terms, strict=True):
-            title = set(terms(c.passage.title or ""))
-            weight = {t: w for t, w in asked_weight.items() if t not in name_terms | title}
-            predicate.append(covered(present, weight) if weight else 0.0)
+        predicate = _predicate(found, sentence_terms, asked_weight, names)
         support = [covered(t, judge_weight) for t in sentence_terms]
         coverage, missing = {}, {}  # per passage, title included
         for p in passages:
@@ -327,6 +320,25 @@ class ExtractiveAnswerer:
                 continue
             chosen.append(s)
         return chosen
+
+
+def _predicate(
+    found: list[Candidate],
+    sentence_terms: list[set[str]],
+    asked_weight: dict[str, float],
+    names: list[str],
+) -> list[float]:
+    """Per sentence, its share of the question's words beyond the question's names and its
+    article's headline: what is asked about them ("broke", "1998" of "Who broke the Maris
+    record in 1998?" over an article headlined about the record)."""
+    name_terms = {t for n in names for t in terms(n)}
+    shares = []
+    for c, present in zip(found, sentence_terms, strict=True):
+        title = set(terms(c.passage.title or ""))
+        weight = {t: w for t, w in asked_weight.items() if t not in name_terms | title}
+        total = sum(weight.values())
+        shares.append(sum(w for t, w in weight.items() if t in present) / total if total else 0.0)
+    return shares
 
 
 def _adjacent(first: Candidate, second: Candidate) -> bool:
