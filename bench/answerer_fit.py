@@ -205,28 +205,22 @@ def _cross_validate(examples: list[dict]) -> dict[str, dict]:
         wa, ba = fit_logistic(xa, ya)
         threshold, _ = cheapest_threshold(1 / (1 + np.exp(-(xa @ wa + ba))), ya)
         for i, e in enumerate(examples):
-            if folds[i] != k:
-                continue
-            best, features = _top(e, w, b)
-            z = sum(wa[j] * features.get(n, 0.0) for j, n in enumerate(ABSTENTION_FEATURES))
-            answers = 1 / (1 + np.exp(-(z + ba))) >= threshold
-            predictions[i] = (bool(best["holds"]), bool(answers))
+            if folds[i] == k:
+                predictions[i] = _prediction(e, (w, b), (wa, ba, threshold))
     return _report(examples, predictions)  # type: ignore[arg-type]
 
 
-def _predict(
-    examples: list[dict],
+def _prediction(
+    example: dict,
     sentence: tuple[np.ndarray, float],
     abstention: tuple[np.ndarray, float, float],
-) -> dict[str, dict]:
-    """Fitted models on examples they were not fitted on."""
+) -> tuple[bool, bool]:
+    """Whether the best sentence under `sentence` holds the answer, and whether the abstention
+    model (weights, intercept, threshold) answers with it."""
     wa, ba, threshold = abstention
-    predictions = []
-    for e in examples:
-        best, features = _top(e, *sentence)
-        z = sum(wa[j] * features.get(n, 0.0) for j, n in enumerate(ABSTENTION_FEATURES))
-        predictions.append((bool(best["holds"]), bool(1 / (1 + np.exp(-(z + ba))) >= threshold)))
-    return _report(examples, predictions)
+    best, features = _top(example, *sentence)
+    z = sum(wa[j] * features.get(n, 0.0) for j, n in enumerate(ABSTENTION_FEATURES))
+    return bool(best["holds"]), bool(1 / (1 + np.exp(-(z + ba))) >= threshold)
 
 
 def _baseline(examples: list[dict]) -> dict[str, dict]:
@@ -269,7 +263,8 @@ def fit(args: argparse.Namespace) -> int:
     if held_out:
         print(f"held out ({HELD_OUT}): shipped, then the new models")
         print(json.dumps(_baseline(held_out), indent=1))
-        print(json.dumps(_predict(held_out, (w, b), (wa, ba, threshold)), indent=1))
+        predictions = [_prediction(e, (w, b), (wa, ba, threshold)) for e in held_out]
+        print(json.dumps(_report(held_out, predictions), indent=1))
     counts = defaultdict(int)
     for e in examples:
         counts[e["source"]] += 1

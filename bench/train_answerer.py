@@ -26,7 +26,7 @@ import json
 import re
 import sys
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -46,7 +46,7 @@ def _candidates(  # noqa: PLR0913
     as_of,  # noqa: ANN001
     said: str,
     gold,  # noqa: ANN001
-    history: list[tuple[str, str]] = (),  # type: ignore[assignment]
+    history: Sequence[tuple[str, str]] = (),
 ) -> list[dict]:
     """Every candidate sentence the answerer weighs, read as the engine reads it: a follow-up
     within the article the previous answer quoted (qa/focus.py)."""

@@ -238,11 +238,8 @@ class ExtractiveAnswerer:
         names = question_names(question)
         said_terms = set(terms(said))
 
-        def covered(present: set[str], weight: dict[str, float]) -> float:
-            return sum(w for t, w in weight.items() if t in present) / (sum(weight.values()) or 1)
-
         sentence_terms = [set(terms(c.text)) for c in found]
-        lexical = [covered(t, rank_weight) for t in sentence_terms]
+        lexical = [_covered(t, rank_weight) for t in sentence_terms]
         # the sentence right after one that restates the question often holds the answer
         # ("She was asked why she did not shake hands. 'They are two-faced,' she said.")
         after_match = [
@@ -250,11 +247,11 @@ class ExtractiveAnswerer:
             for i in range(len(found))
         ]
         predicate = _predicate(found, sentence_terms, asked_weight, names)
-        support = [covered(t, judge_weight) for t in sentence_terms]
+        support = [_covered(t, judge_weight) for t in sentence_terms]
         coverage, missing = {}, {}  # per passage, title included
         for p in passages:
             text = f"{p.title}\n{p.text}"
-            coverage[p.chunk_id] = covered(set(terms(text)), judge_weight)
+            coverage[p.chunk_id] = _covered(set(terms(text)), judge_weight)
             missing[p.chunk_id] = missing_names(names, text)
         # keep the sentences worth embedding: lexical hits first, then passage order
         order = sorted(range(len(found)), key=lambda i: (-lexical[i], found[i].rank))
@@ -332,13 +329,19 @@ def _predicate(
     article's headline: what is asked about them ("broke", "1998" of "Who broke the Maris
     record in 1998?" over an article headlined about the record)."""
     name_terms = {t for n in names for t in terms(n)}
+    weights: dict[str, dict[str, float]] = {}  # per passage: its headline's words left out
     shares = []
     for c, present in zip(found, sentence_terms, strict=True):
-        title = set(terms(c.passage.title or ""))
-        weight = {t: w for t, w in asked_weight.items() if t not in name_terms | title}
-        total = sum(weight.values())
-        shares.append(sum(w for t, w in weight.items() if t in present) / total if total else 0.0)
+        if c.passage.chunk_id not in weights:
+            skip = name_terms | set(terms(c.passage.title or ""))
+            weights[c.passage.chunk_id] = {t: w for t, w in asked_weight.items() if t not in skip}
+        shares.append(_covered(present, weights[c.passage.chunk_id]))
     return shares
+
+
+def _covered(present: set[str], weight: dict[str, float]) -> float:
+    """The share of the weighted terms that `present` holds (0 when there are none)."""
+    return sum(w for t, w in weight.items() if t in present) / (sum(weight.values()) or 1)
 
 
 def _adjacent(first: Candidate, second: Candidate) -> bool:

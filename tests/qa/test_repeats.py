@@ -29,6 +29,14 @@ def _repeated(question: str, sentence: str) -> float:
     return features["repeated"]
 
 
+def _features(engine, question: str, text: str, title: str) -> dict[str, dict[str, float]]:  # noqa: ANN001
+    """The features of each sentence of one passage (`text`, headlined `title`), by its text."""
+    passage = Passage("c", "a", ArticleMeta(title=title), text, 0, len(text), 1.0)
+    vector = engine.embedder.encode([question])[0]
+    scored = engine.answerer.score(question, question, vector, [passage], "", lambda t: 1.0)
+    return {s.candidate.text: s.features for s in scored}
+
+
 def test_a_repeat_that_holds_the_asked_number_is_not_marked() -> None:
     assert _repeated("How old was he when he got the job?", SAID) == 0.0
 
@@ -43,11 +51,7 @@ def test_the_sentence_after_one_that_restates_the_question_is_marked(engine) -> 
         "Engineers found cracks in two beams, she said. "
         "The city also repaved three roads."
     )
-    passage = Passage("c", "a", ArticleMeta(title="City news"), text, 0, len(text), 1.0)
-    question = "Why was the bridge closed?"
-    vector = engine.embedder.encode([question])[0]
-    scored = engine.answerer.score(question, question, vector, [passage], "", lambda t: 1.0)
-    by_text = {s.candidate.text: s.features for s in scored}
+    by_text = _features(engine, "Why was the bridge closed?", text, "City news")
     restating = by_text["The mayor was asked why the bridge was closed."]
     answering = by_text["Engineers found cracks in two beams, she said."]
     assert answering["after_match"] == restating["lexical"] > 0
@@ -63,12 +67,8 @@ def test_predicate_weighs_the_question_words_beyond_its_names_and_the_headline(e
         "Aaron Judge chased the home run record of Roger Maris all season. "
         "The record stood until 1998, when it was broken by Mark McGwire."
     )
-    meta = ArticleMeta(title="Roger Maris home run record")
-    passage = Passage("c", "a", meta, text, 0, len(text), 1.0)
     question = "Who broke the Roger Maris home run record in 1998?"
-    vector = engine.embedder.encode([question])[0]
-    scored = engine.answerer.score(question, question, vector, [passage], "", lambda t: 1.0)
-    by_text = {s.candidate.text: s.features for s in scored}
+    by_text = _features(engine, question, text, "Roger Maris home run record")
     restating = by_text["Aaron Judge chased the home run record of Roger Maris all season."]
     answering = by_text["The record stood until 1998, when it was broken by Mark McGwire."]
     assert restating["predicate"] == 0.0
