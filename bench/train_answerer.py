@@ -6,8 +6,9 @@ bundled questions, with scikit-learn (the `bench` extra). Writes qa/answerer_mod
 
 Examples (every candidate sentence the answerer considered, with its features; a sentence that
 holds the gold answer is a positive, the question's other candidates negatives):
-- the tuning half of the blind news set (eval/data/news-tune.jsonl), the blind training set
-  (bench/data/news-train.jsonl: other articles, written the same way) and the blind held-out set
+- the tuning half of the blind news set (eval/data/news-tune.jsonl), the blind training sets
+  (bench/data/news-train.jsonl and news-train2.jsonl: 50 and 120 other articles, written the
+  same way) and the blind held-out set
   (bench/data/news-holdout.jsonl: 60 more articles, only reported on) against --store, each
   follow-up read within the article the previous answer quoted, as the engine reads it; `fit`
   uses these by default (--sources);
@@ -126,6 +127,8 @@ def collect(args: argparse.Namespace) -> int:
         (lambda: QAEngine.open(store=args.store),
          lambda e: _dataset(e, ROOT / "bench" / "data" / "news-train.jsonl", "news-train")),
         (lambda: QAEngine.open(store=args.store),
+         lambda e: _dataset(e, ROOT / "bench" / "data" / "news-train2.jsonl", "news-train2")),
+        (lambda: QAEngine.open(store=args.store),
          lambda e: _dataset(e, ROOT / "bench" / "data" / "news-holdout.jsonl", "news-holdout")),
     ]  # fmt: skip
     if args.realtimeqa:
@@ -163,8 +166,8 @@ def main() -> int:
         help="collect: also the RealTimeQA training questions (needs --train-store)",
     )  # fmt: skip
     parser.add_argument(
-        "--sources", default="news-tune,news-train",
-        help="fit: the example sources to fit on (news-tune, news-train, news-holdout, train-gold, "
+        "--sources", default="news-tune,news-train,news-train2",
+        help="fit: the example sources to fit on (news-tune, news-train, news-train2, news-holdout, train-gold, "
         "train-absent, bundled)",
     )  # fmt: skip
     args = parser.parse_args()

@@ -179,3 +179,32 @@ def test_qa_ask_uses_the_default_store_and_bundled_corpus(monkeypatch, tmp_path)
     assert qa.default_engine().stats()["articles"] == 2
     with pytest.raises(qa.InvalidInputError):
         qa.ask("")
+
+
+def test_a_number_question_whose_best_sentence_gives_no_such_number_abstains(
+    engine: QAEngine,
+) -> None:
+    """Even when the abstention model would answer, a "how many X" question whose best sentence
+    counts no X is answered by a related sentence, not an answer (a blind training set's near
+    misses: "How many ballistic missiles did North Korea fire?" answered with "the second missile
+    launch in a week")."""
+    from dataclasses import replace
+
+    from qa.extractive import ExtractiveAnswerer
+
+    shipped = engine.answerer.model
+    answerer = ExtractiveAnswerer(
+        engine.answerer.retriever,
+        engine.answerer.embedder,
+        per_article=engine.answerer.per_article,
+        model=replace(shipped, threshold=0.0),  # the abstention model alone never abstains
+    )
+    question = "How many F-35 jets did Turkey order?"
+    answer = answerer.answer(question, question)
+    assert answer.abstained
+    assert answer.text.endswith("none of the passages found gives the number asked for.")
+    # a count that the best sentence gives is still answered
+    question = "How many S-400 systems did Türkiye buy?"
+    answer = answerer.answer(question, question)
+    assert not answer.abstained
+    assert "four S-400" in answer.text
