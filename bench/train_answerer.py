@@ -50,15 +50,15 @@ def _candidates(  # noqa: PLR0913
     history: Sequence[tuple[str, str]] = (),
 ) -> list[dict]:
     """Every candidate sentence the answerer weighs, read as the engine reads it: a follow-up
-    within the article the previous answer quoted (qa/focus.py)."""
+    within the articles the previous answer quoted (qa/focus.py)."""
     from qa.conversation import follows_up
-    from qa.focus import focus_article
+    from qa.focus import focus_articles
 
     snapshot = engine.store.snapshot()
-    focus = focus_article(history, engine.store, snapshot) if follows_up(question) else None
+    focus = focus_articles(history, engine.store, snapshot) if follows_up(question) else []
     _, scored = engine.answerer.rank(
         question, query, as_of=as_of, said=said, snapshot=snapshot,
-        articles=[focus] if focus else None,
+        articles=focus or None,
     )  # fmt: skip
     return [
         {

@@ -24,7 +24,7 @@ from qa.conversation import (
     validate_history,
 )
 from qa.extractive import ExtractiveAnswerer
-from qa.focus import focus_article, last_answer
+from qa.focus import focus_articles, last_answer
 from qa.generation import TokenCallback
 from qa.llm import LLMError
 from qa.metadata import MetadataAnswerer, asked_fields
@@ -305,10 +305,10 @@ class QAEngine:
     ) -> Answer:
         said = last_answer(turns)
         top_k = self.settings.top_k
-        focus = focus_article(turns, self.store, snapshot) if follows_up(question) else None
-        if focus is not None:  # first within the article the conversation is about
+        focus = focus_articles(turns, self.store, snapshot) if follows_up(question) else []
+        if focus:  # first within the articles the conversation is about
             answer = self.answerer.answer(
-                question, query, top_k, as_of, said=said, snapshot=snapshot, articles=[focus]
+                question, query, top_k, as_of, said=said, snapshot=snapshot, articles=focus
             )
             if not answer.abstained:
                 return answer

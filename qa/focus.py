@@ -48,14 +48,16 @@ def last_answer(turns: Sequence[tuple[str, str]]) -> str:
     return next((text for role, text in reversed(turns) if role == "assistant"), "")
 
 
-def focus_article(
+def focus_articles(
     turns: Sequence[tuple[str, str]], store: ArticleStore, snapshot: Snapshot, look_back: int = 3
-) -> str | None:
-    """The article the conversation is about: the one holding the first sentence quoted by the
-    latest answer that quoted any (an abstention quotes nothing), within `look_back` answers."""
+) -> list[str]:
+    """The articles the conversation is about: every article quoted by the latest answer that
+    quoted any (an abstention quotes nothing), within `look_back` answers, in the answer's order.
+    All of them, not only the first: an answer's first sentence often comes from a report beside
+    the one the follow-up is about (a blind training set's follow-ups: 54 -> 57 of 80 right)."""
     answers = [text for role, text in turns if role == "assistant"][-look_back:]
     for text in reversed(answers):
         found = quoted_articles(text, store, snapshot)
         if found:
-            return found[0]
-    return None
+            return found
+    return []

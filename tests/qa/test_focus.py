@@ -1,12 +1,12 @@
-"""Follow-ups are read within the article the conversation is about: the one the previous
-answer quoted, found again from the quoted sentences themselves."""
+"""Follow-ups are read within the articles the conversation is about: those the previous answer
+quoted, found again from the quoted sentences themselves."""
 
 from __future__ import annotations
 
 import pytest
 
 from qa.conversation import follows_up
-from qa.focus import focus_article, quoted_articles, quoted_sentences
+from qa.focus import focus_articles, quoted_articles, quoted_sentences
 from tests.conftest import article_id
 
 KALIN = "Kalın also said Turkish and U.S. officials have started negotiations"
@@ -39,10 +39,11 @@ def test_quoted_articles_are_found_from_verbatim_sentences(engine) -> None:  # n
     assert quoted_articles(paraphrase, engine.store, snapshot) == []
     abstained = "The articles do not answer this question."
     assert quoted_articles(abstained, engine.store, snapshot) == []
-    # the latest answer that quoted anything, skipping an abstention after it
+    # every article of the latest answer that quoted anything, skipping an abstention after it
+    # (not only the first: the follow-up may be about the report its second sentence came from)
     turns = [("user", "q1"), ("assistant", answer), ("user", "q2"), ("assistant", abstained)]
-    assert focus_article(turns, engine.store, snapshot) == duvar
-    assert focus_article([("user", "q1")], engine.store, snapshot) is None
+    assert focus_articles(turns, engine.store, snapshot) == [duvar, kremlin]
+    assert focus_articles([("user", "q1")], engine.store, snapshot) == []
 
 
 @pytest.mark.parametrize(
