@@ -199,10 +199,11 @@ class ExtractiveAnswerer:
         confidence = self.model.confidence([s.features for s in scored])
         if confidence < self.model.threshold:
             return Answer.abstain(question, ABSTAIN_TEXT, passages[:top_k], query, confidence)
-        if scored[0].features["kind_missing"]:
+        asked = QuestionProfile.of(question).kind
+        if asked in ("number", "date") and scored[0].features["kind_missing"]:
             # "How many missiles...?" whose best sentence gives no count of missiles: a related
-            # sentence, not an answer
-            asked = QuestionProfile.of(question).kind
+            # sentence, not an answer. (Not for a name: a new name is too rough a test of one,
+            # "Corpus Christi" in a sentence about a city the question names.)
             text = f"{ABSTAIN_TEXT[:-1]}: none of the passages found gives the {asked} asked for."
             return Answer.abstain(question, text, passages[:top_k], query, confidence)
         chosen = self._select(scored)

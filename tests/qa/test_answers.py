@@ -181,6 +181,20 @@ def test_qa_ask_uses_the_default_store_and_bundled_corpus(monkeypatch, tmp_path)
         qa.ask("")
 
 
+def _always_answering(engine: QAEngine):  # noqa: ANN202
+    """The engine's answerer with an abstention model that would answer anything."""
+    from dataclasses import replace
+
+    from qa.extractive import ExtractiveAnswerer
+
+    return ExtractiveAnswerer(
+        engine.answerer.retriever,
+        engine.answerer.embedder,
+        per_article=engine.answerer.per_article,
+        model=replace(engine.answerer.model, threshold=0.0),
+    )
+
+
 def test_a_number_question_whose_best_sentence_gives_no_such_number_abstains(
     engine: QAEngine,
 ) -> None:
@@ -188,17 +202,7 @@ def test_a_number_question_whose_best_sentence_gives_no_such_number_abstains(
     counts no X is answered by a related sentence, not an answer (a blind training set's near
     misses: "How many ballistic missiles did North Korea fire?" answered with "the second missile
     launch in a week")."""
-    from dataclasses import replace
-
-    from qa.extractive import ExtractiveAnswerer
-
-    shipped = engine.answerer.model
-    answerer = ExtractiveAnswerer(
-        engine.answerer.retriever,
-        engine.answerer.embedder,
-        per_article=engine.answerer.per_article,
-        model=replace(shipped, threshold=0.0),  # the abstention model alone never abstains
-    )
+    answerer = _always_answering(engine)
     question = "How many F-35 jets did Turkey order?"
     answer = answerer.answer(question, question)
     assert answer.abstained
@@ -208,3 +212,27 @@ def test_a_number_question_whose_best_sentence_gives_no_such_number_abstains(
     answer = answerer.answer(question, question)
     assert not answer.abstained
     assert "four S-400" in answer.text
+
+
+def test_a_name_question_is_not_refused_for_want_of_a_capitalised_name(
+    make_engine,  # noqa: ANN001
+    tmp_path,  # noqa: ANN001
+) -> None:
+    """A new capitalised name is too rough a test of a "who" answer to refuse on (RealTimeQA:
+    "Which city in Texas is running out of water?" was refused, "gives the name asked for")."""
+    import json
+
+    row = {
+        "url": "https://news.test/water",
+        "title": "Texas city faces water shortage",
+        "published": "2026-03-20",
+        "text": "The mayor said the city is running out of water. Officials said the two "
+        "reservoirs are at record lows after a dry winter.",
+    }
+    (tmp_path / "feed.jsonl").write_text(json.dumps(row) + "\n")
+    small = make_engine(tmp_path / "store")
+    small.ingest([tmp_path / "feed.jsonl"])
+    question = "Who said the city is running out of water?"
+    answer = _always_answering(small).answer(question, question)
+    assert not answer.abstained, answer.text
+    assert answer.sentences[0].text == "The mayor said the city is running out of water."
