@@ -10,7 +10,7 @@ holds the gold answer is a positive, the question's other candidates negatives):
   (bench/data/news-train.jsonl and news-train2.jsonl: 50 and 120 other articles, written the
   same way) and the blind held-out set
   (bench/data/news-holdout.jsonl: 60 more articles, only reported on) against --store, each
-  follow-up read within the article the previous answer quoted, as the engine reads it; `fit`
+  follow-up read within the articles the previous answer quoted, as the engine reads it; `fit`
   uses these by default (--sources);
 - with --realtimeqa, the RealTimeQA training questions (questions_train.jsonl, 681) asked on
   their quiz date against a store holding the 2,000 articles plus their gold articles
@@ -167,8 +167,8 @@ def main() -> int:
     )  # fmt: skip
     parser.add_argument(
         "--sources", default="news-tune,news-train,news-train2",
-        help="fit: the example sources to fit on (news-tune, news-train, news-train2, news-holdout, train-gold, "
-        "train-absent, bundled)",
+        help="fit: the example sources to fit on (news-tune, news-train, news-train2, "
+        "news-holdout, train-gold, train-absent, bundled)",
     )  # fmt: skip
     args = parser.parse_args()
     sys.path.insert(0, str(ROOT))
