@@ -10,7 +10,7 @@ holds the gold answer is a positive, the question's other candidates negatives):
   (bench/data/news-train.jsonl and news-train2.jsonl: 50 and 120 other articles, written the
   same way) and the blind held-out set
   (bench/data/news-holdout.jsonl: 60 more articles, only reported on) against --store, each
-  follow-up read within the articles the previous answer quoted, as the engine reads it; `fit`
+  follow-up read within the articles the conversation is about, as the engine reads it; `fit`
   uses these by default (--sources);
 - with --realtimeqa, the RealTimeQA training questions (questions_train.jsonl, 681) asked on
   their quiz date against a store holding the 2,000 articles plus their gold articles
@@ -50,12 +50,9 @@ def _candidates(  # noqa: PLR0913
     history: Sequence[tuple[str, str]] = (),
 ) -> list[dict]:
     """Every candidate sentence the answerer weighs, read as the engine reads it: a follow-up
-    within the articles the previous answer quoted (qa/focus.py)."""
-    from qa.conversation import follows_up
-    from qa.focus import focus_articles
-
+    within the articles the conversation is about (QAEngine.follow_up_articles)."""
     snapshot = engine.store.snapshot()
-    focus = focus_articles(history, engine.store, snapshot) if follows_up(question) else []
+    focus = engine.follow_up_articles(question, query, history, as_of, snapshot)
     _, scored = engine.answerer.rank(
         question, query, as_of=as_of, said=said, snapshot=snapshot,
         articles=focus or None,

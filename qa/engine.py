@@ -305,7 +305,7 @@ class QAEngine:
     ) -> Answer:
         said = last_answer(turns)
         top_k = self.settings.top_k
-        focus = focus_articles(turns, self.store, snapshot) if follows_up(question) else []
+        focus = self.follow_up_articles(question, query, turns, as_of, snapshot)
         if focus:  # first within the articles the conversation is about
             answer = self.answerer.answer(
                 question, query, top_k, as_of, said=said, snapshot=snapshot, articles=focus
@@ -313,3 +313,23 @@ class QAEngine:
             if not answer.abstained:
                 return answer
         return self.answerer.answer(question, query, top_k, as_of, said=said, snapshot=snapshot)
+
+    def follow_up_articles(
+        self,
+        question: str,
+        query: str,
+        turns: Sequence[tuple[str, str]],
+        as_of: dt.date | str | None,
+        snapshot: Snapshot,
+    ) -> list[str]:
+        """The articles a follow-up is read in first: those the last answer quoted, and the one
+        that its search with the conversation (`query`) finds first, since the last answer may
+        have quoted a report beside the one the conversation is about. Empty for a question that
+        does not follow up, or after answers that quoted nothing."""
+        if not follows_up(question):
+            return []
+        quoted = focus_articles(turns, self.store, snapshot)
+        if not quoted:
+            return []
+        found = self.retriever.retrieve(query, 1, as_of=as_of, snapshot=snapshot)
+        return list(dict.fromkeys(quoted + [p.article_id for p in found]))

@@ -103,3 +103,41 @@ def test_finding_the_quoted_article_reads_no_other_record(engine, monkeypatch) -
     assert quoted_articles(said, engine.store, snapshot) == [
         article_id(engine, "Putin, Erdogan did not discuss")
     ]
+
+
+def test_a_follow_up_reads_the_report_its_conversation_finds_first(make_engine, tmp_path) -> None:  # noqa: ANN001
+    """The last answer may have quoted a report beside the one the conversation is about (a
+    blind training set: 8 of 23 failed follow-ups were read only in such a report); the report
+    that the follow-up's search with the conversation finds first is read too."""
+    import json
+
+    rows = [
+        {
+            "url": "https://news.test/opening",
+            "title": "Springfield opens new river bridge",
+            "published": "2026-05-04",
+            "text": "Mayor Jane Smith opened the new river bridge in Springfield on Monday. The "
+            "bridge was designed to carry 10,000 cars a day, Smith said. City council member Ann "
+            "Lee praised the project.",
+        },
+        {
+            "url": "https://news.test/design",
+            "title": "The engineer behind Springfield's river bridge",
+            "published": "2026-05-05",
+            "text": "The new river bridge in Springfield, which the mayor opened on Monday, was "
+            "designed by engineer Tom Brown of Brown & Partners. Brown spent three years on the "
+            "design.",
+        },
+    ]
+    (tmp_path / "feed.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    engine = make_engine(tmp_path / "store")
+    engine.ingest([tmp_path / "feed.jsonl"])
+    history = [
+        {"role": "user", "content": "Who opened the new river bridge in Springfield?"},
+        {
+            "role": "assistant",
+            "content": "Mayor Jane Smith opened the new river bridge in Springfield on Monday. [1]",
+        },
+    ]
+    answer = engine.ask("Which engineer designed it?", history=history)
+    assert "Tom Brown" in answer.sentences[0].text, answer.text
