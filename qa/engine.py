@@ -7,6 +7,7 @@ import os
 import time
 from collections.abc import Sequence
 from dataclasses import replace
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -36,6 +37,8 @@ from vectorstore.records import ArticleRecord
 from vectorstore.store import ArticleStore, ServerLeaseSettings, Snapshot
 
 if TYPE_CHECKING:
+    import numpy as np
+
     from qa.llm_answerer import LLMAnswerer
 
 
@@ -305,14 +308,17 @@ class QAEngine:
     ) -> Answer:
         said = last_answer(turns)
         top_k = self.settings.top_k
-        focus = self.follow_up_articles(question, query, turns, as_of, snapshot)
+        vector = self.embedder.encode([query])[0]  # embedded once for every search below
+        focus = self.follow_up_articles(question, query, turns, as_of, snapshot, vector)
+        read = partial(
+            self.answerer.answer, question, query, top_k, as_of, said=said, snapshot=snapshot,
+            query_vector=vector,
+        )  # fmt: skip
         if focus:  # first within the articles the conversation is about
-            answer = self.answerer.answer(
-                question, query, top_k, as_of, said=said, snapshot=snapshot, articles=focus
-            )
+            answer = read(articles=focus)
             if not answer.abstained:
                 return answer
-        return self.answerer.answer(question, query, top_k, as_of, said=said, snapshot=snapshot)
+        return read()
 
     def follow_up_articles(
         self,
@@ -321,6 +327,7 @@ class QAEngine:
         turns: Sequence[tuple[str, str]],
         as_of: dt.date | str | None,
         snapshot: Snapshot,
+        query_vector: np.ndarray | None = None,
     ) -> list[str]:
         """The articles a follow-up is read in first: those the last answer quoted, and the one
         that its search with the conversation (`query`) finds first, since the last answer may
@@ -331,5 +338,7 @@ class QAEngine:
         quoted = focus_articles(turns, self.store, snapshot)
         if not quoted:
             return []
-        found = self.retriever.retrieve(query, 1, as_of=as_of, snapshot=snapshot)
+        found = self.retriever.retrieve(
+            query, 1, as_of=as_of, query_vector=query_vector, snapshot=snapshot
+        )
         return list(dict.fromkeys(quoted + [p.article_id for p in found]))

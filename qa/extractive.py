@@ -154,11 +154,13 @@ class ExtractiveAnswerer:
         said: str = "",
         snapshot: Snapshot | None = None,
         articles: Collection[str] | None = None,
+        query_vector: np.ndarray | None = None,
     ) -> tuple[list[Passage], list[Scored]]:
         """The passages read for `query` (only from `articles` when given) and their
-        sentences, best first."""
+        sentences, best first. `query_vector`: the query's embedding, when the caller has it."""
         snapshot = snapshot or self.retriever.store.snapshot()
-        query_vector = self.embedder.encode([query])[0]
+        if query_vector is None:
+            query_vector = self.embedder.encode([query])[0]
         passages = self.retriever.retrieve(
             query,
             max(top_k, self.passages),
@@ -184,12 +186,16 @@ class ExtractiveAnswerer:
         said: str = "",
         snapshot: Snapshot | None = None,
         articles: Collection[str] | None = None,
+        query_vector: np.ndarray | None = None,
     ) -> Answer:
         """`said`: the previous answer of the conversation; a follow-up asks for something
         beyond it, so its sentences rank lower (they may still be chosen). `articles`: read
-        only these articles (a follow-up about the ones the previous answer quoted)."""
+        only these articles (a follow-up about the ones the previous answer quoted).
+        `query_vector`: the query's embedding, when the caller has it."""
         snapshot = snapshot or self.retriever.store.snapshot()
-        passages, scored = self.rank(question, query, top_k, as_of, said, snapshot, articles)
+        passages, scored = self.rank(
+            question, query, top_k, as_of, said, snapshot, articles, query_vector
+        )
         unknown = unknown_names(question, snapshot)
         if unknown:  # "How many S-400s did India buy?" where no article mentions India
             text = f"{ABSTAIN_TEXT[:-1]}: none of them mentions {unknown[0]}."
