@@ -107,7 +107,7 @@ def test_finding_the_quoted_article_reads_no_other_record(engine, monkeypatch) -
 
 def test_a_follow_up_reads_the_report_its_conversation_finds_first(make_engine, tmp_path) -> None:  # noqa: ANN001
     """The last answer may have quoted a report beside the one the conversation is about (a
-    blind training set: 8 of 23 failed follow-ups were read only in such a report); the report
+    blind training set: 8 of its failing follow-ups were read only in such a report); the report
     that the follow-up's search with the conversation finds first is read too."""
     import json
 
