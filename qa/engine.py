@@ -285,7 +285,8 @@ class QAEngine:
         on_token: TokenCallback | None = None,
     ) -> Answer:
         query = contextualize(question, turns)
-        fields = asked_fields(question)
+        previous = next((text for role, text in reversed(turns) if role == "user"), None)
+        fields = asked_fields(question, previous)
         if fields:  # who wrote it, which outlet, when, what headline
             return self.metadata.answer(question, query, fields, as_of, snapshot)
         if self.llm_answerer is not None:

@@ -62,10 +62,31 @@ _META_WORDS = set(
 )
 
 
-def asked_fields(question: str) -> list[str]:
+# a story's fact, not the article's record: who broke the news first, what someone's job is
+# ("Which newspaper first reported the layoffs?", "What is X's job, the writer of the column?")
+_STORY_FACT = re.compile(
+    r"\b(?:first|originally) (?:reported|revealed|broke|published)\b|\bbr(?:oke|eak) "
+    r"(?:the )?(?:news|story)\b|\bwhat (?:is|was|'s)\b[^?]*\b(?:job|role|position|"
+    r"profession|occupation)\b",
+    re.I,
+)
+# a question asking which written work (a play, a book, a bill): "it" next is that work
+_ASKS_FOR_WORK = re.compile(
+    r"\b(?:which|what)\s+(?:[\w'’-]+\s+){0,2}?(?:show|play|musical|book|novel|memoir|film|"
+    r"movie|documentary|song|album|poem|opera|series|sitcom|thriller|script|screenplay|bill|"
+    r"law|legislation|letter|statement|speech|manifesto|study|paper|lyrics)s?\b",
+    re.I,
+)
+
+
+def asked_fields(question: str, previous: str | None = None) -> list[str]:
     """The metadata fields a question asks for, in the order it asks (empty: a question about
-    the story, not the article)."""
-    if not _NEEDS_ARTICLE.search(question):
+    the story, not the article). `previous` is the conversation's last question: "Who wrote
+    it?" after "Which show won best play?" asks about the show, not the article."""
+    if not _NEEDS_ARTICLE.search(question) or _STORY_FACT.search(question):
+        return []
+    named = {m.group().lower() for m in _NEEDS_ARTICLE.finditer(question)}
+    if previous and _ASKS_FOR_WORK.search(previous) and named <= {"it", "this", "that", "one"}:
         return []
     found = [(m.start(), name) for name, p in _ASKS.items() if (m := p.search(question))]
     return [name for _, name in sorted(found)]

@@ -28,10 +28,34 @@ from tests.conftest import article_id
         ("What did the columnist write about the S-400?", []),
         ("Which outlet did Kalın speak to?", []),
         ("How much did Türkiye pay for the S-400 systems?", []),
+        # a story's fact, not the article's record: who broke the news, someone's job
+        ("Which newspaper first reported that Amazon planned to cut thousands of jobs?", []),
+        ("Which news outlet broke the story of Twitter's $19.99 verification plan?", []),
+        ("What is Dace Potas's job, the writer of the USA Today column on the GOP?", []),
+        ("What was the role of the reporter who wrote the S-400 article?", []),
+        ("What is the title of the Kremlin article?", ["title"]),
     ],
 )  # fmt: skip
 def test_metadata_questions_are_recognised(question: str, fields: list[str]) -> None:
     assert asked_fields(question) == fields
+
+
+@pytest.mark.parametrize(
+    ("previous", "fields"),
+    [
+        ("Which show took the Tony for best play?", []),
+        ("What novel did she publish in 2019?", []),
+        ("Which bill did the governor sign?", []),
+        ("Which statement did the Kremlin issue?", []),
+        ("What did Peskov say about the S-400 reports?", ["authors"]),
+        ("Who wrote the article about the S-400 talks?", ["authors"]),
+        (None, ["authors"]),
+    ],
+)  # fmt: skip
+def test_it_after_asking_for_a_work_is_that_work(previous: str | None, fields: list[str]) -> None:
+    """"Who wrote it?" after "Which show won best play?" asks for the play's author."""
+    assert asked_fields("Who wrote it?", previous) == fields
+    assert asked_fields("Who wrote the article?", previous) == ["authors"]
 
 
 def test_author_outlet_and_date_come_from_the_record(engine: QAEngine) -> None:
@@ -75,6 +99,15 @@ def test_a_metadata_follow_up_uses_the_conversation(engine: QAEngine) -> None:
     ]
     answer = engine.ask("Who wrote it?", history=history)
     assert not answer.abstained and answer.citations[0].quote == "Elena Teslova"
+
+
+def test_a_follow_up_on_a_work_is_not_about_the_article(engine: QAEngine) -> None:
+    history = [
+        {"role": "user", "content": "Which statement did the Kremlin issue on the S-400?"},
+        {"role": "assistant", "content": "..."},
+    ]
+    answer = engine.ask("Who wrote it?", history=history)
+    assert not any(c.field == "authors" for c in answer.citations)  # not the article's byline
 
 
 @pytest.mark.parametrize(
