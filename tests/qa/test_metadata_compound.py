@@ -53,7 +53,7 @@ def test_metadata_questions_are_recognised(question: str, fields: list[str]) -> 
     ],
 )  # fmt: skip
 def test_it_after_asking_for_a_work_is_that_work(previous: str | None, fields: list[str]) -> None:
-    """"Who wrote it?" after "Which show won best play?" asks for the play's author."""
+    """Asked after "Which show won best play?", "Who wrote it?" asks for the play's author."""
     assert asked_fields("Who wrote it?", previous) == fields
     assert asked_fields("Who wrote the article?", previous) == ["authors"]
 
