@@ -98,6 +98,7 @@ class _Context:
     question_terms: float
     top_score: float
     said_terms: set[str]
+    new_names: set[str]  # terms of the question's names that its conversation had not asked
 
     def features(self, c: Candidate, vector: np.ndarray, words: set[str]) -> dict[str, float]:
         """The features of one sentence that need no other candidate."""
@@ -119,7 +120,11 @@ class _Context:
             "title_overlap": len(words & title_terms) / (len(words) or 1),
             # a sentence the last answer gave says nothing new, unless it holds what is now
             # asked ("How old was he?" of "Attal, 34, replaced Borne" quoted for "Whom?")
-            "repeated": 1.0 if not kind and _repeats(words, self.said_terms) else 0.0,
+            # or names what the conversation had not asked about ("And what rate did Vietnam
+            # get?" of "... Cambodia, 49%; Laos, 48%; and Vietnam, 46%" quoted for Cambodia)
+            "repeated": 1.0
+            if not kind and not words & self.new_names and _repeats(words, self.said_terms)
+            else 0.0,
         }
 
 
@@ -250,6 +255,8 @@ class ExtractiveAnswerer:
         asked_weight = {t: idf(t) for t in asked}
         names = question_names(question)
         said_terms = set(terms(said))
+        earlier = set(terms(query.replace(question, " ")))  # the conversation's earlier turns
+        new_names = {t for n in names for t in terms(n)} - earlier
 
         sentence_terms = [set(terms(c.text)) for c in found]
         lexical = [_covered(t, rank_weight) for t in sentence_terms]
@@ -277,6 +284,7 @@ class ExtractiveAnswerer:
             question_terms=float(len(query_terms)),  # the words coverage and support are over
             top_score=max((p.score for p in passages), default=0.0) or 1.0,
             said_terms=said_terms,
+            new_names=new_names,
         )
         scored = []
         for i, vector in zip(keep, vectors, strict=True):

@@ -14,14 +14,15 @@ from vectorstore.terms import terms
 SAID = "Attal, 34, replaced Élisabeth Borne following her resignation on Monday."
 
 
-def _repeated(question: str, sentence: str) -> float:
+def _repeated(question: str, sentence: str, said: str = SAID, new_names: str = "") -> float:
     context = _Context(
         question=question,
         query_vector=np.zeros(2, dtype=np.float32),
         profile=QuestionProfile.of(question),
         question_terms=1.0,
         top_score=1.0,
-        said_terms=set(terms(SAID)),
+        said_terms=set(terms(said)),
+        new_names=set(terms(new_names)),
     )
     passage = Passage("c", "a", ArticleMeta(title="t"), sentence, 0, len(sentence), 1.0)
     candidate = Candidate(passage, 0, 0, len(sentence), sentence)
@@ -43,6 +44,29 @@ def test_a_repeat_that_holds_the_asked_number_is_not_marked() -> None:
 
 def test_a_repeat_that_holds_nothing_asked_is_marked() -> None:
     assert _repeated("Why did she resign?", SAID) == 1.0
+
+
+TARIFFS = "Southeast Asian countries were hit hardest, led by Cambodia, 49%; and Vietnam, 46%."
+
+
+def test_a_repeat_that_names_what_the_conversation_had_not_asked_about_is_not_marked() -> None:
+    """ "And what rate did Vietnam get?" after the Cambodia answer quoted the sentence with both
+    rates (a blind training set's follow-up)."""
+    question = "And what rate did Vietnam get?"
+    assert _repeated(question, TARIFFS, said=TARIFFS, new_names="Vietnam") == 0.0
+    assert _repeated(question, TARIFFS, said=TARIFFS) == 1.0
+
+
+def test_new_names_are_the_question_names_its_conversation_had_not_asked(engine) -> None:  # noqa: ANN001
+    passage = Passage("c", "a", ArticleMeta(title="Tariffs"), TARIFFS, 0, len(TARIFFS), 1.0)
+    query = "What rate did Trump set for Cambodia? And what rate did Vietnam get?"
+    vector = engine.embedder.encode([query])[0]
+    question = "And what rate did Vietnam get?"
+    (scored,) = engine.answerer.score(question, query, vector, [passage], TARIFFS, lambda t: 1.0)
+    assert scored.features["repeated"] == 0.0
+    query = "What rates did Trump set for Cambodia and Vietnam? And what rate did Vietnam get?"
+    (scored,) = engine.answerer.score(question, query, vector, [passage], TARIFFS, lambda t: 1.0)
+    assert scored.features["repeated"] == 1.0  # Vietnam was asked about before
 
 
 def test_the_sentence_after_one_that_restates_the_question_is_marked(engine) -> None:  # noqa: ANN001
