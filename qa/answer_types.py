@@ -89,8 +89,8 @@ _KINDS: tuple[tuple[str, re.Pattern[str]], ...] = (
             # "when" asks for a date when it opens a question ("When ...?", "..., and when?"),
             # not in "What did the US do when Türkiye refused?"
             r"(?:^|[,;?]\s*|\b(?:and|but|so|since|until)\s+)when\b|"
-            r"\bwhat (?:year|date|day|month|time)\b|\bwhich (?:year|date|"
-            r"day|month)\b",
+            r"\bwhat (?:year|date|day|month|time)s?\b|\bwhich (?:year|date|"
+            r"day|month)s?\b",
             re.I,
         ),
     ),

@@ -93,6 +93,7 @@ class _Context:
     """What every candidate sentence of one question is compared with."""
 
     question: str
+    query: str  # the question with the conversation it follows up, if any
     query_vector: np.ndarray
     profile: QuestionProfile  # its kind: what is asked for (a job question asks for no name)
     question_terms: float
@@ -119,11 +120,14 @@ class _Context:
             "lead": 1.0 if c.lead else 0.0,
             "title_overlap": len(words & title_terms) / (len(words) or 1),
             # a sentence the last answer gave says nothing new, unless it holds what is now
-            # asked ("How old was he?" of "Attal, 34, replaced Borne" quoted for "Whom?")
+            # asked and the conversation had not ("How old was he?" of "Attal, 34, replaced
+            # Borne" quoted for "Whom?"; not "2028" for "On what dates?" after "... in 2028?")
             # or names what the conversation had not asked about ("And what rate did Vietnam
             # get?" of "... Cambodia, 49%; Laos, 48%; and Vietnam, 46%" quoted for Cambodia)
             "repeated": 1.0
-            if not kind and not words & self.new_names and _repeats(words, self.said_terms)
+            if not words & self.new_names
+            and not offers(self.profile.kind, c.text, self.query)
+            and _repeats(words, self.said_terms)
             else 0.0,
         }
 
@@ -279,6 +283,7 @@ class ExtractiveAnswerer:
         vectors = self._vectors([found[i] for i in keep])
         context = _Context(
             question=question,
+            query=query,
             query_vector=query_vector,
             profile=QuestionProfile.of(question),
             question_terms=float(len(query_terms)),  # the words coverage and support are over

@@ -125,6 +125,11 @@ def test_a_name_the_question_already_holds_offers_nothing() -> None:
         ("What slang term did Dictionary.com name as its word of the year?", None),
         ("What was the name of the pilot who landed the plane?", "name"),
         ("What name did the couple give their son?", "name"),
+        # plurals ask for dates too (a blind follow-up and a curated question were read as
+        # open questions)
+        ("And on what dates?", "date"),
+        ("On what dates did Trump push Erdoğan?", "date"),
+        ("Which years did she win?", "date"),
     ],
 )
 def test_name_the_verb_asks_for_no_name(question: str, kind: str | None) -> None:

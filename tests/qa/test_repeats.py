@@ -14,9 +14,12 @@ from vectorstore.terms import terms
 SAID = "Attal, 34, replaced Élisabeth Borne following her resignation on Monday."
 
 
-def _repeated(question: str, sentence: str, said: str = SAID, new_names: str = "") -> float:
+def _repeated(
+    question: str, sentence: str, said: str = SAID, new_names: str = "", query: str = ""
+) -> float:
     context = _Context(
         question=question,
+        query=query or question,
         query_vector=np.zeros(2, dtype=np.float32),
         profile=QuestionProfile.of(question),
         question_terms=1.0,
@@ -55,6 +58,17 @@ def test_a_repeat_that_names_what_the_conversation_had_not_asked_about_is_not_ma
     question = "And what rate did Vietnam get?"
     assert _repeated(question, TARIFFS, said=TARIFFS, new_names="Vietnam") == 0.0
     assert _repeated(question, TARIFFS, said=TARIFFS) == 1.0
+
+
+def test_a_repeat_whose_date_the_conversation_asked_about_is_marked() -> None:
+    """ "And on what dates?" after "Which city hosts the Final Four for the first time in 2028?":
+    the quoted sentence's "2028" is what the conversation said, not the dates now asked."""
+    said = "2028 will be the first time the Final Four will be played in Las Vegas."
+    query = "Which city will host the Final Four for the first time in 2028? And on what dates?"
+    assert _repeated("And on what dates?", said, said=said, query=query) == 1.0
+    assert _repeated("And on what dates?", said, said=said) == 0.0  # without the conversation
+    row = "2028: Las Vegas – Allegiant Stadium, April 1 and 3"
+    assert _repeated("And on what dates?", row, said=f"{said} {row}", query=query) == 0.0
 
 
 def test_new_names_are_the_question_names_its_conversation_had_not_asked(engine) -> None:  # noqa: ANN001
