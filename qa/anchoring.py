@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
-from qa.answer_types import DATE, NAME, new_name, specific_number
+from qa.answer_types import DATE, NAME, TIME, new_name, specific_number, without_date
 from qa.question_profile import ROLE_WORD
 from vectorstore.terms import fold, terms
 
@@ -46,7 +46,7 @@ def answer_spans(
     elif kind == "number":
         found = [m.span() for m in specific_number(question).finditer(sentence)]
     elif kind == "date":
-        found = [m.span() for m in DATE.finditer(sentence)]
+        found = [m.span() for p in (DATE, TIME) for m in p.finditer(sentence)]
     elif kind == "name":
         return _names(sentence, question)
     else:
@@ -62,7 +62,8 @@ def _names(sentence: str, question: str) -> list[tuple[int, int]]:
     person = _WHO.search(question) is not None
     found = []
     for start, end in map(_name_span, NAME.finditer(sentence)):
-        name = sentence[start:end]
+        name = without_date(sentence[start:end])  # "Tucker Carlson Wednesday"
+        end = start + len(name)
         if (
             (start > 0 or " " in name)
             and not DATE.fullmatch(name.rstrip("."))

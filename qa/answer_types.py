@@ -21,6 +21,10 @@ DATE = re.compile(
     r"\s+day)\b",
     re.IGNORECASE,
 )
+# a time of day: "at what time" is answered by "3:04 p.m.", "noon"
+TIME = re.compile(
+    r"\b\d{1,2}(?::\d{2})?\s*(?:a\.m\.|p\.m\.|am\b|pm\b)|\b(?:noon|midnight)\b", re.IGNORECASE
+)
 NUMBER = re.compile(
     r"(?:[$€£¥]\s?\d[\d,.]*|\b\d[\d,.]*\s?(?:%|percent|million|billion|trillion|thousand)?|"
     r"\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|"
@@ -79,7 +83,7 @@ _KINDS: tuple[tuple[str, re.Pattern[str]], ...] = (
         "number",
         re.compile(
             r"\bhow (?:much|many|long|far|old|big|large)\b|\bwhat (?:percentage|"
-            r"share|number|amount|price|sum)\b|\bcost\b|\bpaid?\b|\bprice\b|\bnumber of\b",
+            r"share|number|amount|price|sum)\b",
             re.I,
         ),
     ),
@@ -104,13 +108,38 @@ _KINDS: tuple[tuple[str, re.Pattern[str]], ...] = (
             re.I,
         ),
     ),
+    # words that hint at an amount, weaker than a question word: "Which company paid for the
+    # study?" asks for a name, "What did the tickets cost?" for a number
+    ("number", re.compile(r"\bcost\b|\bpaid?\b|\bprice\b|\bnumber of\b", re.I)),
 )
+# a question for a reason or a manner asks for no name, number or date ("Why was he at the
+# hotel where ...?", "How did Pegula size up the price he paid?")
+_OPEN = re.compile(
+    r"^\W*(?:(?:and|so|but|then|also)\s+)?(?:why\b|how (?:did|does|do|is|was|were|are|has|"
+    r"have|had|will|would|can|could|should)\b)",
+    re.I,
+)
+_WH = re.compile(r"\b(?:who|whom|whose|what|which|when|where|why|how)\b", re.I)
+# a relative clause after a comma is no question word ("..., which he drew on", ", where he ...")
+_RELATIVE = re.compile(r"[,;]\s*(?=(?:who|whom|whose|which|where|when)\b)", re.I)
+
+
+def asking_clause(question: str) -> str:
+    """The part of a question that asks: from its first question word to a relative clause
+    ("In 2007, what emergency hospitalized Clark, which he recalled?" -> "what emergency
+    hospitalized Clark")."""
+    first = _WH.search(question)
+    clause = question[first.start() :] if first else question
+    return _RELATIVE.split(clause, maxsplit=1)[0]
 
 
 def expected_kind(question: str) -> str | None:
     """'number', 'date', 'name', or None for an open question (why, how, what did ... say)."""
+    if _OPEN.search(question):
+        return None
+    clause = asking_clause(question)
     for kind, pattern in _KINDS:
-        if pattern.search(question):
+        if pattern.search(clause):
             return kind
     return None
 
@@ -124,12 +153,42 @@ def _head_word(word: str) -> str:
     return word.strip("’'").removesuffix("’s").removesuffix("'s")
 
 
+_ASKED_NOUN = re.compile(r"\b(?:which|what)\s+((?:[\w’'-]+\s+){0,3})", re.IGNORECASE)
+_NOT_NOUNS = frozenset(
+    "of the a an is was are were did does do has had have will would can could two three four "
+    "five other another".split()
+)
+# words of a place's or body's name that do not tell it apart ("Jacksonville International")
+_GENERIC = frozenset(
+    "international national regional municipal memorial state city county general new north "
+    "south east west central great royal federal united".split()
+)
+
+
+def asked_noun(question: str) -> str | None:
+    """The noun a "which/what X" question asks for, singular ("Which Fox News host was" ->
+    "host", "Which airport finished" -> "airport"); None for another question."""
+    match = _ASKED_NOUN.search(question)
+    if match is None:
+        return None
+    for word in match.group(1).split():
+        if word[0].isupper() or word.lower() in _NOT_NOUNS:
+            continue
+        return _stem(word.strip("’'"))
+    return None
+
+
 def new_name(name: str, question: str) -> bool:
     """Whether a name is news to the question: its last word, its head, is not one the question
     uses ("President Donald Trump" is no answer to a question about Trump; "Anti-Defamation
-    League CEO Jonathan Greenblatt" none to one about Greenblatt)."""
+    League CEO Jonathan Greenblatt" none to one about Greenblatt). A head that is the noun the
+    question asks for ("Which airport ...?") is no news: the words before it are ("Jacksonville
+    International Airport" is news, "Indianapolis International Airport" not, to a question
+    that names Indianapolis)."""
     asked = {_head_word(w) for w in _TOKEN.findall(fold(question))}
     named = [_head_word(fold(w)) for w in _NAME_WORD.findall(name)]
+    if len(named) > 1 and _stem(named[-1]) == asked_noun(question):
+        return any(w not in asked and w not in _GENERIC for w in named[:-1])
     # a name's last word is its head: "Mitch McConnell", "Senate Majority Leader Mitch McConnell"
     return bool(named) and named[-1] not in asked
 
@@ -196,11 +255,20 @@ def counted(question: str) -> str | None:
     return _stem((common or plural or words)[0])
 
 
+# nouns that count the same things: a count of any answers a question about one
+_SAME_COUNT = (
+    frozenset(_stem(n) for n in _PEOPLE),
+    frozenset("worker employee staffer staff job position".split()),
+    frozenset("award trophy prize emmy grammy oscar tony medal statuette".split()),
+)
+
+
 def counts(noun: str, sentence: str, window: int = 4) -> bool:
     """Whether the sentence puts a number within `window` words of the counted noun ("five
-    people died", "drones, 12 of them"); words for people count as one noun."""
+    people died", "drones, 12 of them"); words for people count as one noun, and so do words
+    for workers ("workers", "employees") and for awards ("Emmys", "trophies")."""
     tokens = _TOKEN.findall(sentence)
-    nouns = {_stem(n) for n in _PEOPLE} if noun in {_stem(n) for n in _PEOPLE} else {noun}
+    nouns = next((group for group in _SAME_COUNT if noun in group), {noun})
     numbers = [i for i, t in enumerate(tokens) if _COUNT_WORDS.fullmatch(t)]
     targets = [i for i, t in enumerate(tokens) if _stem(t) in nouns]
     return any(abs(i - j) <= window for i in numbers for j in targets)
@@ -224,17 +292,25 @@ def offers(kind: str | None, sentence: str, question: str) -> float:
             return 0.0
         found = specific_number(question).findall(sentence)
     elif kind == "date":
-        found = DATE.findall(sentence)
+        found = DATE.findall(sentence) + TIME.findall(sentence)
     else:
         return 1.0 if any(new_name(n, question) for n in names_in(sentence)) else 0.0
     return 1.0 if _new(found, question) else 0.0
+
+
+_TRAILING_DATE = re.compile(rf"(?:\s+(?:{_MONTHS}|{_DAYS})\.?)+$", re.IGNORECASE)
+
+
+def without_date(name: str) -> str:
+    """A capitalised run less the weekday or month after it ("Tucker Carlson Wednesday")."""
+    return _TRAILING_DATE.sub("", name)
 
 
 def names_in(sentence: str) -> list[str]:
     """The sentence's capitalised names, less a capital that only opens the sentence and the
     names of months and weekdays (a date is not a "who" or "which")."""
     return [
-        m.group()
+        without_date(m.group())
         for m in NAME.finditer(sentence)
         if len(m.group()) > 1
         and (m.start() > 0 or " " in m.group())
