@@ -25,7 +25,11 @@ _ROLE = re.compile(
 )
 _CAUSE = re.compile(
     r"\b(?:because|due to|after|since|as a result|in order to|so that|following|amid|over|"
-    r"reason|caused|led to|prompted|blamed|citing|to (?:protest|avoid|prevent|help|ensure))\b",
+    r"reason|caused|led to|prompted|blamed|citing|to (?:protest|avoid|prevent|help|ensure)|"
+    r"[‘'’]cause|because of|thanks to|result(?:ed|ing)? (?:in|from)|meaning|therefore|thus|"
+    r"hence|in (?:recognition|support|honor|memory|response|protest) of|in an effort to|"
+    r"in hopes? of|aimed at|intended to|designed to|out of (?:concern|fear|respect)|for fear|"
+    r"accus\w*|violat\w*|in the aftermath of|would(?:[‘'’]ve| have))\b",
     re.I,
 )
 _QUOTE = re.compile(r"[\"“”]|\b(?:said|says|told|according to|added|wrote|stated|warned)\b", re.I)
@@ -36,7 +40,11 @@ ROLE_WORD = re.compile(
     r"professor|judge|attorney|lawyer|adviser|advisor|aide|king|queen|prince|princess|"
     r"leader|member|candidate|nominee|analyst|economist|researcher|scientist|author|actor|"
     r"actress|singer|player|star|owner|chancellor|deputy|vice|assistant|lieutenant|"
-    r"commissioner|official|prosecutor|sheriff|police chief|valet|butler|treasurer)\b",
+    r"commissioner|official|prosecutor|sheriff|police chief|valet|butler|treasurer|host|"
+    r"anchor|engineer|designer|developer|producer|columnist|journalist|writer|teacher|nurse|"
+    r"doctor|physician|surgeon|pilot|quarterback|linebacker|receiver|safety|pitcher|catcher|"
+    r"goalkeeper|striker|defender|rapper|comedian|musician|puppeteer|activist|wife|husband|"
+    r"spouse|fianc[ée]e?|partner)\b",
     re.I,
 )
 
