@@ -34,8 +34,13 @@ NUMBER = re.compile(
 # a question that asks for an amount of money, or for a duration or length, is answered only by a
 # sentence with one: a year or a count in a sentence about the same story is not a price
 _ASKS_MONEY = re.compile(
-    r"\bhow much (?:money|cash|funding|revenue|profit)\b|"
-    r"\bhow much\b(?:\W+\w+){0,12}?\W+(?:cost|costs|pay|paid|pays|earn|earns|earned|raise|raised|"
+    r"\bhow much (?:\w+ ){0,2}(?:money|cash|funding|revenue|profit|pay|salary|bonus|fine|fee|"
+    r"debt|compensation|damages|aid|rent|tax|taxes|tuition|budget|loan|settlement|prize)\b|"
+    # "how much" then a verb ("How much did it cost?"), not the thing measured ("How much land
+    # did he offer at no cost?")
+    r"\bhow much\b(?=\W+(?:did|does|do|is|was|were|will|would|could|can|has|have|had|are|"
+    r"should|money|cash|funding|more|less)\b)(?:\W+\w+){0,12}?\W+(?:cost|costs|pay|paid|pays|"
+    r"earn|earns|earned|raise|raised|"
     r"spend|spent|charge|charged|owe|owed|worth|fined?|award(?:ed)?|claim(?:ed)?|sell|sold|"
     r"lose|lost|invest(?:ed)?|payments?|fees?|salary|salaries|compensation|bonus(?:es)?|fines?|"
     r"settlement|damages|budget|bill|rent|funding|aid|grant|loan|debt|donation|prize)\b|"
@@ -54,7 +59,9 @@ _ASKS_SHARE = re.compile(
 )
 SHARE = re.compile(
     r"\d[\d,.]*\s*(?:%|percent\b|per cent\b)|\b(?:half|a third|two-thirds|a quarter|"
-    r"three-quarters|majority|\d+ (?:in|out of) \d+)\b",
+    r"three-quarters|majority|\d+ (?:in|out of) \d+|(?:one|two|three|four)[\s-](?:thirds?|"
+    r"quarters?|fifths?|tenths?)|(?:one|two|three|four|five|nine) (?:in|out of) (?:two|three|"
+    r"four|five|ten))\b",
     re.IGNORECASE,
 )
 _ASKS_DURATION = re.compile(r"\bhow long\b", re.IGNORECASE)
@@ -217,8 +224,8 @@ _PEOPLE = {
     "women",
 }
 _COUNT_WORDS = re.compile(
-    r"(?:\d[\d,.]*|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
-    r"(?:twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)(?:-\w+)?|hundreds?|"
+    r"(?:\d[\d,.]*(?:st|nd|rd|th)?|one|two|three|four|five|six|seven|eight|nine|ten|eleven|"
+    r"twelve|(?:twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)(?:-\w+)?|hundreds?|"
     r"thousands?|millions?|billions?|dozens?|several|scores)",
     re.I,
 )
@@ -260,15 +267,30 @@ _SAME_COUNT = (
     frozenset(_stem(n) for n in _PEOPLE),
     frozenset("worker employee staffer staff job position".split()),
     frozenset("award trophy prize emmy grammy oscar tony medal statuette".split()),
+    frozenset("home house residence dwelling".split()),
 )
 
 
-def counts(noun: str, sentence: str, window: int = 4) -> bool:
+def _counts_people(question: str) -> bool:
+    """Whether a "how many" question counts people named by a capitalised word ("How many
+    Americans ...?", "how many Mississippians"; not "How many Twitter employees")."""
+    match = _HOW_MANY.search(question)
+    if match is None:
+        return False
+    first = match.group(1).split()[0]
+    return (
+        first[:1].isupper() and _stem(first) != first.lower() and counted(question) == _stem(first)
+    )
+
+
+def counts(noun: str, sentence: str, window: int = 4, people: bool = False) -> bool:
     """Whether the sentence puts a number within `window` words of the counted noun ("five
     people died", "drones, 12 of them"); words for people count as one noun, and so do words
     for workers ("workers", "employees") and for awards ("Emmys", "trophies")."""
     tokens = _TOKEN.findall(sentence)
     nouns = next((group for group in _SAME_COUNT if noun in group), {noun})
+    if people:  # "Americans", "Mississippians": people named by where they are from
+        nouns = nouns | _SAME_COUNT[0]
     numbers = [i for i, t in enumerate(tokens) if _COUNT_WORDS.fullmatch(t)]
     targets = [i for i, t in enumerate(tokens) if _stem(t) in nouns]
     return any(abs(i - j) <= window for i in numbers for j in targets)
@@ -288,7 +310,7 @@ def offers(kind: str | None, sentence: str, question: str) -> float:
         return 0.0
     if kind == "number":
         noun = counted(question)
-        if noun is not None and not counts(noun, sentence):
+        if noun is not None and not counts(noun, sentence, people=_counts_people(question)):
             return 0.0
         found = specific_number(question).findall(sentence)
     elif kind == "date":

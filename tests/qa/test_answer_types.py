@@ -4,7 +4,16 @@ from __future__ import annotations
 
 import pytest
 
-from qa.answer_types import asked_noun, counted, expected_kind, names_in, new_name, offers
+from qa.answer_types import (
+    MONEY,
+    asked_noun,
+    counted,
+    expected_kind,
+    names_in,
+    new_name,
+    offers,
+    specific_number,
+)
 
 
 @pytest.mark.parametrize(
@@ -208,3 +217,37 @@ def test_counts_of_workers_and_awards_answer_each_other() -> None:
     )
     assert offers("number", sentence, "How many Emmys did 'Beef' win?") == 1.0
     assert offers("number", sentence, "How many episodes did 'Beef' have?") == 0.0
+
+
+@pytest.mark.parametrize(
+    ("question", "sentence"),
+    [
+        # each a false abstention on a blind training set: the number rule found no number
+        ("What share of Southwest's daily flights was the FAA investigating?",
+         "The FAA was looking into as many as one-third of its daily flights."),
+        ("Fannie Lou Hamer was how many Mississippians to get that honor?",
+         "Hamer is the 11th Mississippian to receive the medal."),
+        ("How many Americans will face heat indices above 125 degrees by 2053?",
+         "By 2053, 13 times that many people – 107 million – will experience that heat."),
+        ("How much land did the rancher offer Elon Musk at no cost?",
+         "Schwertner offered Musk 100 acres for free."),
+        ("How many homes did Paul Shuman say he had lost in three years?",
+         "Shuman said he had lost two houses in three years."),
+    ],
+)  # fmt: skip
+def test_numbers_in_other_words_are_offered(question: str, sentence: str) -> None:
+    assert offers("number", sentence, question) == 1.0
+
+
+def test_a_sum_asked_for_in_other_words_is_still_a_sum() -> None:
+    """ "How much land" asks for no sum of money, but "how much severance pay" and "how much
+    debt" do: a count of employees answers neither."""
+    assert specific_number("How much land did he offer at no cost?") is not MONEY
+    for question in ("How much severance pay will Amazon give?", "How much debt did it report?"):
+        assert specific_number(question) is MONEY
+        assert offers("number", "Amazon will cut 10,000 employees.", question) == 0.0
+    # people named by a capitalised word, not a capitalised name before a common noun
+    assert (
+        offers("number", "About 500 people attended.", "How many Twitter employees attended?")
+        == 0.0
+    )
