@@ -222,6 +222,17 @@ _PEOPLE = {
     "children",
     "men",
     "women",
+    # people counted by what they came for
+    "guests",
+    "attendees",
+    "visitors",
+    "spectators",
+    "fans",
+    "viewers",
+    "passengers",
+    "travelers",
+    "travellers",
+    "tourists",
 }
 _COUNT_WORDS = re.compile(
     r"(?:\d[\d,.]*(?:st|nd|rd|th)?|one|two|three|four|five|six|seven|eight|nine|ten|eleven|"
@@ -268,6 +279,7 @@ _SAME_COUNT = (
     frozenset("worker employee staffer staff job position".split()),
     frozenset("award trophy prize emmy grammy oscar tony medal statuette".split()),
     frozenset("home house residence dwelling".split()),
+    frozenset("incident instance case occurrence episode".split()),
 )
 
 

@@ -233,6 +233,10 @@ def test_counts_of_workers_and_awards_answer_each_other() -> None:
          "Schwertner offered Musk 100 acres for free."),
         ("How many homes did Paul Shuman say he had lost in three years?",
          "Shuman said he had lost two houses in three years."),
+        ("How many shooting incidents did Japan record last year?",
+         "Last year, there were just ten instances of shooting in the island nation."),
+        ("Roughly how many guests were at the private White House viewing?",
+         "About 70 people across the cultural spectrum attended."),
     ],
 )  # fmt: skip
 def test_numbers_in_other_words_are_offered(question: str, sentence: str) -> None:
