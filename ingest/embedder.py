@@ -180,11 +180,16 @@ class Embedder:
         ids = self.tokenizer(list(texts), add_special_tokens=False)["input_ids"]
         return [len(x) for x in ids]
 
-    def encode(self, texts: Sequence[str], show_progress: bool = False) -> np.ndarray:
+    def encode(
+        self, texts: Sequence[str], show_progress: bool = False, alone: bool = False
+    ) -> np.ndarray:
+        """`alone`: each text's vector depends on that text only, not on the texts encoded
+        with it (int8: see `OnnxEncoder.encode`; fp32 and torch batches are not quantised, so they
+        run batched)."""
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
         if self.backend != "torch":
-            return self.onnx.encode(list(texts))
+            return self.onnx.encode(list(texts), alone=alone)
         vectors = self.model.encode(
             list(texts),
             batch_size=self.batch_size,

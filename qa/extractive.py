@@ -323,7 +323,7 @@ class ExtractiveAnswerer:
         keys = [(c.passage.article_id, c.start, c.end) for c in candidates]
         missing = [i for i, k in enumerate(keys) if k not in self._cache]
         if missing:
-            fresh = self.embedder.encode([candidates[i].text for i in missing])
+            fresh = self.embedder.encode([candidates[i].text for i in missing], alone=True)
             for i, vector in zip(missing, fresh, strict=True):
                 self._cache[keys[i]] = vector
         for k in keys:

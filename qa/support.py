@@ -285,7 +285,7 @@ class SupportChecker:
             claim_terms = set(terms(claim))
             best = max(sentences, key=lambda s: len(claim_terms & set(terms(s))))
             return 0.0, best
-        vectors = self.embedder.encode([claim, *sentences])
+        vectors = self.embedder.encode([claim, *sentences], alone=True)
         sims = vectors[1:] @ vectors[0]
         best = int(np.argmax(sims))
         return float(sims[best]), sentences[best]

@@ -69,6 +69,18 @@ def test_batching_by_length_keeps_the_order(cache: Path) -> None:
     assert cosines(together, one_by_one).min() > 0.99999  # here: equal bit for bit
 
 
+def test_an_int8_text_encoded_alone_gets_the_vector_of_its_text_only(embedder) -> None:  # noqa: ANN001
+    """int8 quantises a run's activations together, so a batched vector moves with the texts
+    beside it; `alone` gives every text the vector it gets by itself, whatever its company."""
+    int8 = Embedder(MODEL, backend="onnx-int8", cache_dir=embedder.cache_dir)
+    texts = corpus_texts()
+    by_itself = np.vstack([int8.encode([t]) for t in texts])
+    batched = int8.encode(texts)
+    assert cosines(batched, by_itself).min() < 0.9999  # the dependence `alone` removes
+    assert np.array_equal(int8.encode(texts, alone=True), by_itself)
+    assert np.array_equal(int8.encode(texts[::-1], alone=True), by_itself[::-1])
+
+
 def test_length_batches_cut_where_padding_costs_more_than_a_run() -> None:
     lengths = [30, 8, 9, 31, 10, 80, 29]
     batches = length_batches(lengths, limit=3, overhead=16)
