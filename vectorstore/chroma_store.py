@@ -13,6 +13,7 @@ import functools
 import json
 import time
 import uuid
+import warnings
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -100,6 +101,12 @@ def _guarded(method: Callable[..., T]) -> Callable[..., T]:
 
 
 PAGE = 2000
+# HNSW search beam. Chroma's default, 100, missed the nearest chunk of 4-6 of 500 RealTimeQA
+# questions on the 2,000-article store (recall@40 against exact search 0.984), a different few in
+# each process: the chunks written since the graph was last persisted (up to 1,000) are inserted
+# again, in a new order, whenever a process opens the store. At 400: 500 of 500, recall@40
+# 0.999, 1.7 against 1.0 ms a search (800: 0.9996, 2.3 ms).
+EF_SEARCH = 400
 
 
 def written_by(meta: dict[str, Any]) -> str | None:
@@ -108,6 +115,16 @@ def written_by(meta: dict[str, Any]) -> str | None:
     if meta.get("embedding_backend"):
         return str(meta["embedding_backend"])
     return "torch" if meta.get("embedding_model") else None
+
+
+def _widen_search(collection: Any) -> None:
+    """A collection created with a narrower search beam (Chroma's default, before EF_SEARCH)
+    searches with EF_SEARCH from now on: a setting of the collection, kept in the store."""
+    hnsw = (collection.configuration_json or {}).get("hnsw") or {}
+    if int(hnsw.get("ef_search", EF_SEARCH)) < EF_SEARCH:
+        with warnings.catch_warnings():  # Chroma calls a collection made without its own
+            warnings.simplefilter("ignore", DeprecationWarning)  # embedding function "legacy"
+            collection.modify(configuration={"hnsw": {"ef_search": EF_SEARCH}})
 
 
 class ChromaStore:
@@ -150,8 +167,9 @@ class ChromaStore:
                 full_name,
                 embedding_function=None,
                 metadata=meta,
-                configuration={"hnsw": {"space": "cosine"}},
+                configuration={"hnsw": {"space": "cosine", "ef_search": EF_SEARCH}},
             )
+            _widen_search(collection)
         except Exception as exc:
             raise StoreError(
                 f"cannot open collection {full_name!r} at {self.location}: {exc}"
