@@ -61,9 +61,8 @@ def search(store: Path, n_train: int, k: int) -> dict:
     train = [json.loads(line)["question"] for line in (DATA / "questions_train.jsonl").open()]
     questions += train[:n_train]
     engine = QAEngine.open(store=store)
-    stored = engine.store.chroma._chunks.get(include=["embeddings"])
-    ids = np.array(stored["ids"])
-    vectors = np.asarray(stored["embeddings"], dtype=np.float32)
+    chunk_ids, vectors = engine.store.chunk_vectors()
+    ids = np.array(chunk_ids)
     vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
     first = found = 0.0
     spent = 0.0

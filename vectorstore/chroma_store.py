@@ -291,6 +291,15 @@ class ChromaStore:
         }
 
     @_guarded
+    def chunk_vectors(self) -> tuple[list[str], np.ndarray]:
+        """Every chunk's id and stored vector (rows in the ids' order)."""
+        ids, rows = [], []
+        for page in self._pages(self._chunks, ["embeddings"]):
+            ids += page["ids"]
+            rows.append(np.asarray(page["embeddings"], dtype=np.float32))
+        return ids, np.vstack(rows) if rows else np.zeros((0, 0), dtype=np.float32)
+
+    @_guarded
     def all_chunks(self) -> list[StoredChunk]:
         return [
             stored_chunk(cid, doc, meta)

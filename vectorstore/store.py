@@ -392,6 +392,10 @@ class ArticleStore:
     def chunks(self, ids: Sequence[str]) -> dict[str, StoredChunk]:
         return self.chroma.chunks(ids)
 
+    def chunk_vectors(self) -> tuple[list[str], np.ndarray]:
+        """Every chunk's id and stored vector, committed or not (for measuring the search)."""
+        return self.chroma.chunk_vectors()
+
     def records_of(self, article_ids: Sequence[str]) -> dict[str, ArticleRecord]:
         """The records (no text) of those of `article_ids` the store holds."""
         return self.chroma.records(list(dict.fromkeys(article_ids))) if article_ids else {}

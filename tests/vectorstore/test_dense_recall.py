@@ -85,3 +85,13 @@ def test_dense_search_finds_the_nearest_chunks(
     assert recall(store, vectors) > 0.99  # measured: 0.9975 (Chroma's default beam: 0.915)
     reopened = ArticleStore.open_local(tmp_path, "articles", MODEL, backend="onnx-int8")
     assert recall(reopened, vectors) > 0.99
+
+
+def test_the_store_gives_every_chunk_vector(tmp_path: Path) -> None:
+    """What bench/determinism.py compares the search with: the stored vectors, by chunk id."""
+    store = ArticleStore.open_local(tmp_path, "articles", MODEL, backend="onnx-int8")
+    vectors = fill(store)
+    ids, stored = store.chunk_vectors()
+    rows = _ids(store)
+    assert sorted(ids) == sorted(rows)
+    assert np.allclose(stored, vectors[[rows[i] for i in ids]], atol=1e-6)
