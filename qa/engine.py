@@ -190,11 +190,15 @@ class QAEngine:
     def ensure_corpus(self) -> IngestReport | None:
         """Ingest the bundled sample corpus into an empty store. Seeding is a write like any
         other: when another process is writing (seeding too, most likely), this waits for it
-        (up to `store_wait_s`) and looks again, so the corpus is ingested once."""
+        (up to `store_wait_s`) and looks again, so the corpus is ingested once. The report of
+        this process's seeding, or None when the store held articles (or another writer seeded
+        it meanwhile)."""
         deadline = time.monotonic() + self.settings.store_wait_s
         while self.store.snapshot().empty:
             try:
-                return self.ingest([self.settings.bundled_corpus])
+                report = self.ingest([self.settings.bundled_corpus])
+                # another writer may have seeded it between the look and this write
+                return None if report.unchanged and not report.added else report
             except StoreBusyError:
                 left = deadline - time.monotonic()
                 if left <= 0:

@@ -39,6 +39,26 @@ def test_concurrent_first_uses_seed_once(make_engine, tmp_path) -> None:  # noqa
     assert all(len(e.articles()) == 2 for e in engines)
 
 
+def test_a_seeding_another_writer_finished_meanwhile_is_not_reported_as_this_ones(
+    make_engine,  # noqa: ANN001
+    tmp_path,  # noqa: ANN001
+) -> None:
+    """The store looked empty, but another writer seeded it before this one took the lock:
+    this one's ingest finds every article unchanged and is no seeding ("ingested the bundled
+    sample corpus: 0 articles"). CI caught the race in test_concurrent_first_uses_seed_once."""
+    path = tmp_path / "store"
+    late, early = make_engine(path), make_engine(path)
+    ingest = late.ingest
+
+    def ingest_after_the_other_seeded(paths, **options):  # noqa: ANN001, ANN003, ANN202
+        assert early.ensure_corpus() is not None  # between this one's look and its write
+        return ingest(paths, **options)
+
+    late.ingest = ingest_after_the_other_seeded
+    assert late.ensure_corpus() is None
+    assert len(late.articles()) == 2
+
+
 def test_a_writer_that_never_finishes_is_a_clear_error(make_engine, tmp_path) -> None:  # noqa: ANN001
     path = tmp_path / "store"
     holder, late = make_engine(path), make_engine(path, store_wait_s=1.0)
