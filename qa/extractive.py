@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import threading
 from collections import Counter, OrderedDict
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
@@ -142,9 +143,12 @@ class ExtractiveAnswerer:
         max_candidates: int = 32,
         per_article: int = 3,
         model: AnswererModel | None = None,
+        cache_size: int = 50_000,
     ) -> None:
         if max_sentences <= 0:
             raise ValueError(f"max_sentences must be > 0, got {max_sentences}")
+        if cache_size <= 0:
+            raise ValueError(f"cache_size must be > 0, got {cache_size}")
         self.retriever = retriever
         self.embedder = embedder
         self.max_sentences = max_sentences
@@ -153,6 +157,8 @@ class ExtractiveAnswerer:
         self.per_article = per_article
         self.model = model or AnswererModel.load()
         self._cache: OrderedDict[tuple[str, int, int], np.ndarray] = OrderedDict()
+        self.cache_size = cache_size  # sentence vectors kept, the least recently used dropped
+        self._cache_lock = threading.Lock()
 
     def rank(
         self,
@@ -320,17 +326,23 @@ class ExtractiveAnswerer:
         return self.model.sentence.logit(features)
 
     def _vectors(self, candidates: list[Candidate]) -> np.ndarray:
+        """The candidates' vectors: cached ones, the others embedded (each alone, so a vector
+        depends on its sentence only). Threads share the cache; an answer uses the vectors it
+        read or made, whatever another thread trims meanwhile."""
         keys = [(c.passage.article_id, c.start, c.end) for c in candidates]
-        missing = [i for i, k in enumerate(keys) if k not in self._cache]
+        with self._cache_lock:
+            found = {k: self._cache[k] for k in keys if k in self._cache}
+        missing = [i for i, k in enumerate(keys) if k not in found]
         if missing:
             fresh = self.embedder.encode([candidates[i].text for i in missing], alone=True)
-            for i, vector in zip(missing, fresh, strict=True):
-                self._cache[keys[i]] = vector
-        for k in keys:
-            self._cache.move_to_end(k)
-        while len(self._cache) > 50_000:
-            self._cache.popitem(last=False)
-        return np.vstack([self._cache[k] for k in keys])
+            found.update((keys[i], vector) for i, vector in zip(missing, fresh, strict=True))
+        with self._cache_lock:
+            for k in keys:
+                self._cache[k] = found[k]
+                self._cache.move_to_end(k)
+            while len(self._cache) > self.cache_size:
+                self._cache.popitem(last=False)
+        return np.vstack([found[k] for k in keys])
 
     def _select(self, scored: list[Scored]) -> list[Scored]:
         chosen = [scored[0]]

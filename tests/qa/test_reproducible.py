@@ -32,3 +32,29 @@ def test_an_answer_does_not_depend_on_the_questions_asked_before_it(engine: QAEn
     in_reverse = {q: reading(backwards.ask(q)) for q in reversed(QUESTIONS)}
     assert after_others == alone
     assert in_reverse == alone
+
+
+def test_threads_asking_at_once_get_the_answers_each_gets_alone(engine: QAEngine) -> None:
+    """One engine shared by threads (the fault kit asks from 8): the sentence cache is read,
+    filled and trimmed by all of them. With a cache of 5 vectors it is trimmed on every
+    question, below one question's own sentences: an answer must use the vectors it read or
+    made, not the cache after a trim (its own or another thread's: it raised KeyError)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from qa.extractive import ExtractiveAnswerer
+
+    alone = {
+        q: reading(QAEngine(engine.settings, engine.store, engine.embedder).ask(q))
+        for q in QUESTIONS
+    }
+    shared = QAEngine(engine.settings, engine.store, engine.embedder)
+    shared.answerer = ExtractiveAnswerer(
+        shared.retriever,
+        shared.embedder,
+        max_sentences=shared.settings.max_answer_sentences,
+        per_article=shared.settings.answer_passages_per_article,
+        cache_size=5,
+    )
+    with ThreadPoolExecutor(4) as pool:
+        answers = list(pool.map(lambda q: (q, reading(shared.ask(q))), QUESTIONS * 4))
+    assert all(got == alone[q] for q, got in answers)
