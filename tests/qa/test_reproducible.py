@@ -21,14 +21,21 @@ def reading(answer) -> tuple:  # noqa: ANN001
     return answer.abstained, [s.text for s in answer.sentences], answer.confidence
 
 
-def test_an_answer_does_not_depend_on_the_questions_asked_before_it(engine: QAEngine) -> None:
-    def fresh() -> QAEngine:  # the same store and embedder, an answerer with nothing cached
-        return QAEngine(engine.settings, engine.store, engine.embedder)
+def fresh(engine: QAEngine) -> QAEngine:
+    """The same store and embedder, an answerer with nothing cached."""
+    return QAEngine(engine.settings, engine.store, engine.embedder)
 
-    alone = {q: reading(fresh().ask(q)) for q in QUESTIONS}
-    in_turn = fresh()
+
+def answers_alone(engine: QAEngine) -> dict[str, tuple]:
+    """Each question asked by an engine of its own."""
+    return {q: reading(fresh(engine).ask(q)) for q in QUESTIONS}
+
+
+def test_an_answer_does_not_depend_on_the_questions_asked_before_it(engine: QAEngine) -> None:
+    alone = answers_alone(engine)
+    in_turn = fresh(engine)
     after_others = {q: reading(in_turn.ask(q)) for q in QUESTIONS}
-    backwards = fresh()
+    backwards = fresh(engine)
     in_reverse = {q: reading(backwards.ask(q)) for q in reversed(QUESTIONS)}
     assert after_others == alone
     assert in_reverse == alone
@@ -43,11 +50,8 @@ def test_threads_asking_at_once_get_the_answers_each_gets_alone(engine: QAEngine
 
     from qa.extractive import ExtractiveAnswerer
 
-    alone = {
-        q: reading(QAEngine(engine.settings, engine.store, engine.embedder).ask(q))
-        for q in QUESTIONS
-    }
-    shared = QAEngine(engine.settings, engine.store, engine.embedder)
+    alone = answers_alone(engine)
+    shared = fresh(engine)
     shared.answerer = ExtractiveAnswerer(
         shared.retriever,
         shared.embedder,

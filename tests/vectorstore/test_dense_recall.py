@@ -46,7 +46,8 @@ def fill(store: ArticleStore) -> np.ndarray:
 
 def recall(store: ArticleStore, vectors: np.ndarray) -> float:
     ids = np.array([c for c, _ in sorted(_ids(store).items(), key=lambda item: item[1])])
-    rng = np.random.default_rng(2)  # near stored chunks, as a question is near its answer's
+    # far from every chunk (cosine 0.15-0.21 to the nearest), where a narrow beam misses most
+    rng = np.random.default_rng(2)
     queries = vectors[rng.integers(0, len(vectors), 100)] + 0.5 * rng.normal(size=(100, 384))
     found = 0.0
     for q in queries:
@@ -82,7 +83,7 @@ def test_dense_search_finds_the_nearest_chunks(
         del client
     store = ArticleStore.open_local(tmp_path, "articles", MODEL, backend="onnx-int8")
     vectors = fill(store)
-    assert recall(store, vectors) > 0.99  # measured: 0.9975 (Chroma's default beam: 0.915)
+    assert recall(store, vectors) > 0.99  # measured: 0.99875 (Chroma's default beam: 0.915)
     reopened = ArticleStore.open_local(tmp_path, "articles", MODEL, backend="onnx-int8")
     assert recall(reopened, vectors) > 0.99
 
